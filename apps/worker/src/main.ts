@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { ConfigError, loadConfig } from '@danbao/platform';
+import { WorkerModule } from './worker.module';
+
+async function main(): Promise<void> {
+  process.env.DANBAO_PROCESS ??= 'worker';
+  const config = loadConfig();
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  // SIGTERM/SIGINT run the shutdown hooks: workers finish their jobs, then connections close.
+  app.enableShutdownHooks();
+  await app.init();
+  process.stdout.write('Danbao worker running\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : `worker failed to start: ${String(error)}`}\n`,
+  );
+  process.exit(1);
+});

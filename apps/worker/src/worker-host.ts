@@ -1,0 +1,78 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { APP_CONFIG, AppConfig, createRedis, JobHandler } from '@danbao/platform';
+
+export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
+
+/** Worker concurrency per queue: payments get the most, housekeeping the least. */
+export const QUEUE_CONCURRENCY: Record<string, number> = { payments: 32, notifications: 16, system: 4 };
+
+/**
+ * Runs one BullMQ worker per queue and routes each job to the one handler of its name. On
+ * SIGTERM the workers stop taking jobs and wait for the ones they run, before the database closes.
+ */
+@Injectable()
+export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WorkerHost.name);
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOB_HANDLERS) private readonly handlers: JobHandler[],
+  ) {}
+
+  /** Every job name must have exactly one handler, checked at boot rather than at the first job. */
+  static routeTable(handlers: JobHandler[]): Map<string, Map<string, JobHandler>> {
+    const byQueue = new Map<string, Map<string, JobHandler>>();
+    for (const handler of handlers) {
+      const byName = byQueue.get(handler.queue) ?? new Map<string, JobHandler>();
+      if (byName.has(handler.jobName)) {
+        throw new Error(`Two handlers for job "${handler.jobName}" on queue "${handler.queue}"`);
+      }
+      byName.set(handler.jobName, handler);
+      byQueue.set(handler.queue, byName);
+    }
+    return byQueue;
+  }
+
+  onApplicationBootstrap(): void {
+    for (const [queue, byName] of WorkerHost.routeTable(this.handlers)) {
+      const worker = new Worker(
+        queue,
+        async (job: Job) => {
+          const handler = byName.get(job.name);
+          if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
+          return handler.handle(job);
+        },
+        {
+          connection: createRedis(this.config.redisUrl, { blocking: true }),
+          prefix: this.config.queuePrefix,
+          concurrency: QUEUE_CONCURRENCY[queue] ?? 4,
+          autorun: true,
+        },
+      );
+      worker.on('failed', (job, error) =>
+        this.logger.warn(
+          { queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message },
+          'job failed',
+        ),
+      );
+      worker.on('error', (error) => this.logger.error({ queue, err: error.message }, 'worker error'));
+      this.workers.push(worker);
+    }
+    this.logger.log({ queues: this.workers.map((worker) => worker.name) }, 'workers started');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // close() stops fetching and waits for active jobs to finish; the database is still open.
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    await Promise.all(this.workers.map((worker) => worker.disconnect().catch(() => undefined)));
+    this.logger.log('workers stopped');
+  }
+}

@@ -1,0 +1,89 @@
+// Lint rules, including the import boundaries of DESIGN.md: apps → libs; a domain lib reaches
+// another lib only through its public index (`@danbao/<lib>`), never a deep or relative path.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const LIBS = [
+  'platform',
+  'money',
+  'ledger',
+  'orders',
+  'checkout',
+  'escrow',
+  'disputes',
+  'settlement',
+  'notifications',
+  'testing',
+];
+
+/** Libs each lib may import; anything else is a boundary violation. */
+const ALLOWED = {
+  money: [],
+  platform: [],
+  ledger: ['money', 'platform'],
+  orders: ['money', 'ledger', 'platform'],
+  checkout: ['money', 'ledger', 'platform', 'orders'],
+  escrow: ['money', 'ledger', 'platform', 'orders'],
+  notifications: ['platform'],
+  disputes: ['money', 'ledger', 'platform', 'orders', 'escrow'],
+  settlement: ['money', 'ledger', 'platform'],
+  testing: LIBS.filter((lib) => lib !== 'testing'),
+};
+
+const deepImports = {
+  group: ['@danbao/*/*', '**/libs/*/src/*', '../../libs/**', '../../../libs/**'],
+  message: 'Import another lib only through its public index: @danbao/<lib>.',
+};
+
+function forbiddenLibs(lib, allowed) {
+  const forbidden = LIBS.filter((other) => other !== lib && !allowed.includes(other));
+  if (forbidden.length === 0) return [];
+  const message = `libs/${lib} may import only: ${allowed.join(', ') || 'no other lib'} (DESIGN.md, Layout).`;
+  return [{ group: forbidden.map((other) => `@danbao/${other}`), message }];
+}
+
+const libBlocks = Object.entries(ALLOWED).map(([lib, allowed]) => ({
+  files: [`libs/${lib}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          deepImports,
+          ...forbiddenLibs(lib, allowed),
+          { group: ['**/apps/**', '../../apps/**'], message: 'Libs never import apps.' },
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [deepImports, { group: ['@danbao/testing'], message: 'Apps never import test helpers.' }],
+        },
+      ],
+    },
+  },
+  ...libBlocks,
+  {
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { parseDurationMs } from './duration';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, context) => {
+      const value = parseDurationMs(text);
+      if (value === undefined) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `"${text}" is not a duration like 30s, 10m, 2h or 10d`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((text) => /^\d+$/.test(text.trim()), 'must be a whole number')
+    .transform((text) => Number(text.trim()))
+    .refine((value) => value >= min && value <= max, `must be between ${min} and ${max}`);
+
+const url = (fallback: string, protocols: string[]) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (text) => {
+        try {
+          return protocols.includes(new URL(text).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.join(' or ')}//`,
+    );
+
+const emailPassword = z
+  .string()
+  .optional()
+  .refine(
+    (text) => text === undefined || /^[^:\s]+@[^:\s]+:.{8,}$/.test(text),
+    'must be email:password (password of 8+ characters)',
+  );
+
+/**
+ * Every variable of API.md's configuration table with its default. A bad value stops the process
+ * with one line naming the variable (see loadConfig).
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  DATABASE_URL: url('mysql://root@127.0.0.1:3306/danbao', ['mysql:', 'mariadb:']),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+  PORT: integer(3000, 1, 65535),
+  PUBLIC_URL: z.string().optional(),
+  CURRENCIES: z
+    .string()
+    .default('CNY,USD,EUR,JPY')
+    .transform((text) => text.split(',').map((code) => code.trim()))
+    .refine(
+      (codes) => codes.length > 0 && codes.every((code) => /^[A-Z]{3}$/.test(code)),
+      'must be ISO 4217 codes separated by commas',
+    ),
+  QUEUE_PREFIX: z
+    .string()
+    .default('danbao')
+    .refine((text) => /^[A-Za-z0-9_{}:.-]{1,64}$/.test(text), 'must be 1-64 letters, digits or _{}:.-'),
+  CHECKOUT_EXPIRES_AFTER: duration('30m'),
+  AUTO_CONFIRM_AFTER: duration('10d'),
+  AUTO_CONFIRM_SURFACE_MAIL: duration('30d'),
+  AUTO_CONFIRM_VIRTUAL: duration('3d'),
+  AUTO_CONFIRM_PICKUP: duration('2d'),
+  RECEIPT_EXTENSION: duration('3d'),
+  SELLER_RESPONSE_WINDOW: duration('2d'),
+  ESCALATION_WINDOW: duration('5d'),
+  RETURN_SHIP_WINDOW: duration('7d'),
+  RETURN_CONFIRM_WINDOW: duration('7d'),
+  ADMIN_APPROVAL_THRESHOLD: integer(500000, 0, 1_000_000_000_000),
+  MAX_HOLD: duration('90d'),
+  HOLD_EXPIRY_NOTICE: duration('5d'),
+  PAYOUT_DELAY: duration('1d'),
+  SWEEP_INTERVAL: duration('30s'),
+  PLATFORM_FEE_BPS: integer(200, 0, 10_000),
+  WEBHOOK_RETRY_BASE: duration('30s'),
+  SANDBOX_CHANNEL_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  DANBAO_BOOTSTRAP_API_KEY: z
+    .string()
+    .optional()
+    .refine(
+      (text) => text === undefined || /^sk_[A-Za-z0-9_]{16,}$/.test(text),
+      'must look like sk_ followed by 16+ letters or digits',
+    ),
+  DANBAO_BOOTSTRAP_ADMIN: emailPassword,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig, loadConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule, DatabaseModuleOptions } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { loggerParams } from './logging/logging';
+import { MetricsController } from './metrics/metrics.controller';
+import { QueueModule } from './queue/queue.module';
+
+export interface PlatformOptions extends DatabaseModuleOptions {
+  config?: AppConfig;
+  /** HTTP apps get the health and metrics routes; the worker does not serve HTTP. */
+  http?: boolean;
+}
+
+/** Config, database, queues and logging for one process, plus health and metrics for HTTP apps. */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const config = options.config ?? loadConfig();
+    return {
+      module: PlatformModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config.logLevel)),
+        DatabaseModule.forRoot(options),
+        QueueModule,
+        ...(options.http ? [TerminusModule.forRoot({ logger: false })] : []),
+      ],
+      controllers: options.http ? [HealthController, MetricsController] : [],
+      exports: [ConfigModule, DatabaseModule, QueueModule],
+    };
+  }
+}
