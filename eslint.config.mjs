@@ -42,8 +42,9 @@ function forbiddenLibs(lib, allowed) {
   return [{ group: forbidden.map((other) => `@danbao/${other}`), message }];
 }
 
-const libBlocks = Object.entries(ALLOWED).map(([lib, allowed]) => ({
-  files: [`libs/${lib}/**/*.ts`],
+const boundaryBlock = (lib, allowed, files, ignores) => ({
+  files,
+  ...(ignores ? { ignores } : {}),
   rules: {
     'no-restricted-imports': [
       'error',
@@ -56,7 +57,14 @@ const libBlocks = Object.entries(ALLOWED).map(([lib, allowed]) => ({
       },
     ],
   },
-}));
+});
+
+// A lib's own tests may also use the shared test helpers (@danbao/testing: database per file, ...).
+const testFiles = (lib) => [`libs/${lib}/**/*.spec.ts`, `libs/${lib}/**/*.int-spec.ts`];
+const libBlocks = Object.entries(ALLOWED).flatMap(([lib, allowed]) => [
+  boundaryBlock(lib, allowed, [`libs/${lib}/**/*.ts`], testFiles(lib)),
+  boundaryBlock(lib, lib === 'testing' ? allowed : [...allowed, 'testing'], testFiles(lib)),
+]);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs'] },

@@ -1,0 +1,152 @@
+import type { EntityManager } from 'typeorm';
+import type { BalanceDelta } from './posting-plan';
+
+/*
+ * Every SQL statement of the ledger, each taking the caller's EntityManager. Raw SQL rather than
+ * entities, so that a post costs the fewest round trips: one multi-row INSERT per table and one
+ * statement per run of balance rows. BIGINT values are passed as bigint (mysql2 writes them as
+ * integer literals, never through a double) and read back as strings (bigNumberStrings).
+ *
+ * Only INSERT and SELECT touch ledger_transactions and ledger_entries: they are append-only, and
+ * the application's database user has no UPDATE or DELETE on them (GRANTS.md).
+ */
+
+export interface TransactionRow {
+  id: string;
+  reference: string;
+  kind: string;
+  orderId: string | null;
+  metadata: string | null;
+}
+
+export interface EntryInsert {
+  id: string;
+  transactionId: string;
+  account: string;
+  currency: string;
+  bucket: number;
+  amount: bigint;
+}
+
+interface ResultHeader {
+  affectedRows: number;
+}
+
+function placeholders(rowCount: number, row: string): string {
+  return new Array<string>(rowCount).fill(row).join(', ');
+}
+
+/** Inserts transaction rows; a reference that exists makes the whole statement fail with 1062. */
+export async function insertTransactions(
+  manager: EntityManager,
+  rows: TransactionRow[],
+  createdAt: Date,
+  ignoreDuplicates = false,
+): Promise<void> {
+  const values = rows.flatMap((row) => [
+    row.id,
+    row.reference,
+    row.kind,
+    row.orderId,
+    row.metadata,
+    createdAt,
+  ]);
+  await manager.query(
+    `INSERT ${ignoreDuplicates ? 'IGNORE ' : ''}INTO ledger_transactions
+       (id, reference, kind, order_id, metadata, created_at)
+     VALUES ${placeholders(rows.length, '(?, ?, ?, ?, ?, ?)')}`,
+    values,
+  );
+}
+
+/**
+ * The ids of the transactions with these references, read as committed now (a shared locking
+ * read sees rows committed after this transaction's snapshot was taken; a plain read might not).
+ * Shared, not exclusive: posts racing on one reference all hold a shared lock on it already from
+ * their duplicate-key check, and asking for an exclusive one would deadlock them with each other.
+ */
+export async function findTransactionIdsByReference(
+  manager: EntityManager,
+  references: string[],
+): Promise<Map<string, string>> {
+  const rows: { id: string; reference: string }[] = await manager.query(
+    `SELECT id, reference FROM ledger_transactions
+     WHERE reference IN (${placeholders(references.length, '?')}) LOCK IN SHARE MODE`,
+    references,
+  );
+  return new Map(rows.map((row) => [row.reference, row.id]));
+}
+
+export async function insertEntries(
+  manager: EntityManager,
+  rows: EntryInsert[],
+  createdAt: Date,
+): Promise<void> {
+  const values = rows.flatMap((row) => [
+    row.id,
+    row.transactionId,
+    row.account,
+    row.currency,
+    row.bucket,
+    row.amount,
+    createdAt,
+  ]);
+  await manager.query(
+    `INSERT INTO ledger_entries (id, transaction_id, account_code, currency, bucket, amount, created_at)
+     VALUES ${placeholders(rows.length, '(?, ?, ?, ?, ?, ?, ?)')}`,
+    values,
+  );
+}
+
+/**
+ * Adds deltas to balance rows, creating the rows that do not exist yet, in the order given (the
+ * order the rows are locked in). Only for changes that cannot break a guard: credits, debits of
+ * accounts that may go negative, and bucket debits already checked under lock.
+ */
+export async function upsertBalances(
+  manager: EntityManager,
+  rows: BalanceDelta[],
+  updatedAt: Date,
+): Promise<void> {
+  const values = rows.flatMap((row) => [row.account, row.currency, row.bucket, row.delta, updatedAt]);
+  await manager.query(
+    `INSERT INTO ledger_balances (account_code, currency, bucket, balance, version, updated_at)
+     VALUES ${placeholders(rows.length, '(?, ?, ?, ?, 1, ?)')}
+     ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance), version = version + 1,
+       updated_at = VALUES(updated_at)`,
+    values,
+  );
+}
+
+/**
+ * Takes `amount` (positive) from a balance row only if the row holds at least that much: the
+ * check and the change are one statement on the locked row, so of two posts racing for the last
+ * funds exactly one matches. Returns false when the row is missing or short.
+ */
+export async function debitBalance(
+  manager: EntityManager,
+  row: { account: string; currency: string; bucket: number },
+  amount: bigint,
+  updatedAt: Date,
+): Promise<boolean> {
+  const result: ResultHeader = await manager.query(
+    `UPDATE ledger_balances SET balance = balance - ?, version = version + 1, updated_at = ?
+     WHERE account_code = ? AND currency = ? AND bucket = ? AND balance >= ?`,
+    [amount, updatedAt, row.account, row.currency, row.bucket, amount],
+  );
+  return result.affectedRows === 1;
+}
+
+/** Locks every bucket row of an account (by primary key range) and returns their balances. */
+export async function lockBuckets(
+  manager: EntityManager,
+  account: string,
+  currency: string,
+): Promise<Map<number, bigint>> {
+  const rows: { bucket: number; balance: string }[] = await manager.query(
+    `SELECT bucket, balance FROM ledger_balances WHERE account_code = ? AND currency = ?
+     ORDER BY bucket FOR UPDATE`,
+    [account, currency],
+  );
+  return new Map(rows.map((row) => [Number(row.bucket), BigInt(row.balance)]));
+}

@@ -1,0 +1,371 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isDuplicateKeyError, newId, runInTransaction, TransactionOptions } from '@danbao/platform';
+import { randomInt } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { HOT_ACCOUNT_BUCKETS } from './accounts';
+import { checkLedger } from './ledger.check';
+import { InsufficientFundsError } from './ledger.errors';
+import {
+  debitBalance,
+  EntryInsert,
+  findTransactionIdsByReference,
+  insertEntries,
+  insertTransactions,
+  lockBuckets,
+  TransactionRow,
+  upsertBalances,
+} from './ledger.repository';
+import type {
+  AccountBalance,
+  LedgerCheckReport,
+  LedgerMetadata,
+  LedgerTransaction,
+  PostInput,
+  PostResult,
+  Statement,
+  StatementOptions,
+} from './ledger.types';
+import { allocateSpreadDebit, EntryRow, planPostings, validatePostInput } from './posting-plan';
+
+const DEFAULT_STATEMENT_LIMIT = 1000;
+const MAX_STATEMENT_LIMIT = 10_000;
+
+/**
+ * The double-entry ledger. Every movement of money is one journal transaction of balanced
+ * postings, written inside the caller's database transaction together with the state change that
+ * causes it; entries are only ever inserted; balances are kept in rows (bucketed for hot accounts)
+ * and can always be rebuilt from the entries, which check() proves.
+ */
+@Injectable()
+export class LedgerService {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /**
+   * Posts one journal transaction inside the caller's transaction. A reference posted before
+   * (committed, or earlier in this same transaction) returns that transaction with created: false
+   * and writes nothing. Throws UnbalancedTransactionError / InvalidTransactionError for malformed
+   * input and InsufficientFundsError when an account that may not go negative would; after any
+   * error the caller's transaction must be rolled back, as with any failed statement.
+   */
+  async post(manager: EntityManager, input: PostInput): Promise<PostResult> {
+    const [result] = await this.postMany(manager, [input]);
+    return result;
+  }
+
+  /**
+   * Posts several journal transactions in the caller's transaction with as few statements as one:
+   * one INSERT of transactions, one of entries, and one statement per run of balance rows, each
+   * row's deltas summed. A reference posted before is skipped on its own (created: false), and a
+   * reference repeated within the batch is posted once. If any guarded debit fails, the whole call
+   * throws InsufficientFundsError; roll back and post the members one by one to find which.
+   */
+  async postMany(manager: EntityManager, inputs: PostInput[]): Promise<PostResult[]> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('LedgerService.post must run inside the caller’s database transaction.');
+    }
+    if (inputs.length === 0) return [];
+    const metadata = inputs.map((input) => validatePostInput(input));
+    const now = new Date();
+
+    // A reference repeated inside the batch is written once; later copies return the first.
+    const firstIndexByReference = new Map<string, number>();
+    const rows: TransactionRow[] = [];
+    const rowIndexOfInput: number[] = [];
+    inputs.forEach((input, index) => {
+      const first = firstIndexByReference.get(input.reference);
+      if (first !== undefined) {
+        rowIndexOfInput.push(rowIndexOfInput[first]);
+        return;
+      }
+      firstIndexByReference.set(input.reference, index);
+      rowIndexOfInput.push(rows.length);
+      rows.push({
+        id: newId('ltx', now.getTime()),
+        reference: input.reference,
+        kind: input.kind,
+        orderId: input.orderId ?? null,
+        metadata: metadata[index],
+      });
+    });
+
+    const existing = await this.insertTransactionRows(manager, rows, now);
+    const createdRows = rows.filter((row) => !existing.has(row.reference));
+    if (createdRows.length > 0) {
+      const createdInputs = createdRows.map((row) => inputs[firstIndexByReference.get(row.reference)!]);
+      await this.writeEntriesAndBalances(manager, createdInputs, createdRows, now);
+    }
+
+    const claimed = new Set<number>();
+    return inputs.map((_input, index) => {
+      const row = rows[rowIndexOfInput[index]];
+      const existingId = existing.get(row.reference);
+      if (existingId !== undefined) return { transactionId: existingId, created: false };
+      const first = !claimed.has(rowIndexOfInput[index]);
+      claimed.add(rowIndexOfInput[index]);
+      return { transactionId: row.id, created: first };
+    });
+  }
+
+  /**
+   * post() in a transaction of its own, run again (a bounded number of times, with jitter) when
+   * the database aborts it for a deadlock or a lock-wait timeout, so that neither reaches the
+   * caller unless it persists. A repeat is safe: the reference makes the post idempotent.
+   */
+  async postInOwnTransaction(input: PostInput, options: TransactionOptions = {}): Promise<PostResult> {
+    return runInTransaction(this.dataSource, (manager) => this.post(manager, input), options);
+  }
+
+  /** The account's balance in minor units, summed over its bucket rows (0 before its first posting). */
+  async balance(account: string, currency: string, manager?: EntityManager): Promise<bigint> {
+    const [row]: { balance: string | null }[] = await (manager ?? this.dataSource.manager).query(
+      'SELECT SUM(balance) AS balance FROM ledger_balances WHERE account_code = ? AND currency = ?',
+      [account, currency],
+    );
+    return BigInt(row?.balance ?? '0');
+  }
+
+  /**
+   * The balances of every account whose code starts with `prefix` (e.g. `seller:sel_1:`), in every
+   * currency, sorted by account and currency.
+   */
+  async balances(prefix: string, manager?: EntityManager): Promise<AccountBalance[]> {
+    const pattern = `${prefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    const rows: { account_code: string; currency: string; balance: string }[] = await (
+      manager ?? this.dataSource.manager
+    ).query(
+      `SELECT account_code, currency, SUM(balance) AS balance FROM ledger_balances
+       WHERE account_code LIKE ? GROUP BY account_code, currency ORDER BY account_code, currency`,
+      [pattern],
+    );
+    return rows.map((row) => ({
+      account: row.account_code,
+      currency: row.currency,
+      balance: BigInt(row.balance),
+    }));
+  }
+
+  /** The account's balance as of `at` (entries created at or before it), computed from the entries. */
+  async balanceAsOf(account: string, currency: string, at: Date, manager?: EntityManager): Promise<bigint> {
+    const [row]: { total: string | null }[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT SUM(amount) AS total FROM ledger_entries
+       WHERE account_code = ? AND currency = ? AND created_at <= ?`,
+      [account, currency, at],
+    );
+    return BigInt(row?.total ?? '0');
+  }
+
+  /**
+   * The account's entries in [from, to), oldest first, each with the balance after it, between an
+   * opening balance (entries before `from`) and a closing balance (entries before `to`), all
+   * computed from the entries.
+   */
+  async statement(
+    account: string,
+    currency: string,
+    options: StatementOptions = {},
+    manager?: EntityManager,
+  ): Promise<Statement> {
+    const limit = Math.min(
+      Math.max(1, Math.floor(options.limit ?? DEFAULT_STATEMENT_LIMIT)),
+      MAX_STATEMENT_LIMIT,
+    );
+    const run = async (reader: EntityManager): Promise<Statement> => {
+      const sumBefore = async (at: Date | undefined): Promise<bigint> => {
+        const [row]: { total: string | null }[] = await reader.query(
+          `SELECT SUM(amount) AS total FROM ledger_entries
+           WHERE account_code = ? AND currency = ?${at ? ' AND created_at < ?' : ''}`,
+          at ? [account, currency, at] : [account, currency],
+        );
+        return BigInt(row?.total ?? '0');
+      };
+      const openingBalance = options.from ? await sumBefore(options.from) : 0n;
+      const closingBalance = await sumBefore(options.to);
+      const conditions = ['e.account_code = ?', 'e.currency = ?'];
+      const parameters: unknown[] = [account, currency];
+      if (options.from) {
+        conditions.push('e.created_at >= ?');
+        parameters.push(options.from);
+      }
+      if (options.to) {
+        conditions.push('e.created_at < ?');
+        parameters.push(options.to);
+      }
+      const rows: {
+        id: string;
+        transaction_id: string;
+        kind: string;
+        order_id: string | null;
+        amount: string;
+        created_at: Date;
+      }[] = await reader.query(
+        `SELECT e.id, e.transaction_id, t.kind, t.order_id, e.amount, e.created_at
+         FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+         WHERE ${conditions.join(' AND ')}
+         ORDER BY e.created_at, e.id LIMIT ${limit + 1}`,
+        parameters,
+      );
+      let running = openingBalance;
+      const entries = rows.slice(0, limit).map((row) => {
+        const amount = BigInt(row.amount);
+        running += amount;
+        return {
+          id: row.id,
+          transactionId: row.transaction_id,
+          kind: row.kind,
+          orderId: row.order_id,
+          amount,
+          balanceAfter: running,
+          createdAt: row.created_at,
+        };
+      });
+      return { account, currency, openingBalance, closingBalance, entries, hasMore: rows.length > limit };
+    };
+    // Several reads that must agree: one snapshot, unless the caller already has a transaction.
+    return manager ? run(manager) : this.dataSource.transaction('REPEATABLE READ', run);
+  }
+
+  /** A journal transaction with its entries, by its reference; null when never posted. */
+  async findTransaction(reference: string, manager?: EntityManager): Promise<LedgerTransaction | null> {
+    const found = await this.readTransactions(manager ?? this.dataSource.manager, 't.reference = ?', [
+      reference,
+    ]);
+    return found[0] ?? null;
+  }
+
+  /** Every journal transaction of an order with its entries, oldest first. */
+  async transactionsForOrder(orderId: string, manager?: EntityManager): Promise<LedgerTransaction[]> {
+    return this.readTransactions(manager ?? this.dataSource.manager, 't.order_id = ?', [orderId]);
+  }
+
+  /**
+   * Checks the books (see checkLedger) in one consistent snapshot, or in the caller's transaction.
+   * The result is the body of `GET /v1/admin/ledger/check`; amounts are decimal strings.
+   */
+  async check(manager?: EntityManager): Promise<LedgerCheckReport> {
+    if (manager) return checkLedger(manager);
+    return this.dataSource.transaction('REPEATABLE READ', (reader) => checkLedger(reader));
+  }
+
+  /**
+   * Inserts the transaction rows; returns the references that already existed with their ids.
+   * The common case is one INSERT. When a reference exists (a repeat), the statement fails alone
+   * (InnoDB rolls back just the statement, not the caller's transaction), and the rows are written
+   * again skipping the duplicates.
+   */
+  private async insertTransactionRows(
+    manager: EntityManager,
+    rows: TransactionRow[],
+    now: Date,
+  ): Promise<Map<string, string>> {
+    try {
+      await insertTransactions(manager, rows, now);
+      return new Map();
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    if (rows.length > 1) await insertTransactions(manager, rows, now, true);
+    const ids = await findTransactionIdsByReference(
+      manager,
+      rows.map((row) => row.reference),
+    );
+    const existing = new Map<string, string>();
+    for (const row of rows) {
+      const id = ids.get(row.reference);
+      if (id === undefined)
+        throw new Error(`Ledger reference ${row.reference} vanished after a duplicate-key error.`);
+      if (id !== row.id) existing.set(row.reference, id);
+    }
+    return existing;
+  }
+
+  private async writeEntriesAndBalances(
+    manager: EntityManager,
+    inputs: PostInput[],
+    rows: TransactionRow[],
+    now: Date,
+  ): Promise<void> {
+    const plan = planPostings(inputs, () => randomInt(HOT_ACCOUNT_BUCKETS));
+    const toInsert = (entries: EntryRow[]): EntryInsert[] =>
+      entries.map((entry) => ({
+        id: newId('len', now.getTime()),
+        transactionId: rows[entry.transactionIndex].id,
+        account: entry.account,
+        currency: entry.currency,
+        bucket: entry.bucket,
+        amount: entry.amount,
+      }));
+    const hasSpreadDebit = plan.steps.some((step) => step.kind === 'spread-debit');
+
+    // Entries first when they are all known, so that the balance rows (hot ones last) stay locked
+    // for as short a time as possible before the commit.
+    const entries = [...plan.entries];
+    if (!hasSpreadDebit) await insertEntries(manager, toInsert(entries), now);
+
+    for (const step of plan.steps) {
+      if (step.kind === 'upsert') {
+        await upsertBalances(manager, step.rows, now);
+      } else if (step.kind === 'debit') {
+        const ok = await debitBalance(manager, step.row, -step.row.delta, now);
+        if (!ok) throw new InsufficientFundsError(step.row.account, step.row.currency);
+      } else {
+        const buckets = await lockBuckets(manager, step.debit.account, step.debit.currency);
+        const allocation = allocateSpreadDebit(step.debit, buckets);
+        await upsertBalances(manager, allocation.rows, now);
+        entries.push(...allocation.entries);
+      }
+    }
+    if (hasSpreadDebit) await insertEntries(manager, toInsert(entries), now);
+  }
+
+  private async readTransactions(
+    manager: EntityManager,
+    condition: string,
+    parameters: unknown[],
+  ): Promise<LedgerTransaction[]> {
+    const rows: {
+      id: string;
+      reference: string;
+      kind: string;
+      order_id: string | null;
+      metadata: string | null;
+      created_at: Date;
+      entry_id: string | null;
+      account_code: string | null;
+      currency: string | null;
+      bucket: number | null;
+      amount: string | null;
+    }[] = await manager.query(
+      `SELECT t.id, t.reference, t.kind, t.order_id, t.metadata, t.created_at,
+              e.id AS entry_id, e.account_code, e.currency, e.bucket, e.amount
+       FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+       WHERE ${condition} ORDER BY t.created_at, t.id, e.id`,
+      parameters,
+    );
+    const byId = new Map<string, LedgerTransaction>();
+    for (const row of rows) {
+      let transaction = byId.get(row.id);
+      if (!transaction) {
+        transaction = {
+          id: row.id,
+          reference: row.reference,
+          kind: row.kind,
+          orderId: row.order_id,
+          metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as LedgerMetadata),
+          createdAt: row.created_at,
+          entries: [],
+        };
+        byId.set(row.id, transaction);
+      }
+      if (row.entry_id !== null) {
+        transaction.entries.push({
+          id: row.entry_id,
+          account: row.account_code!,
+          currency: row.currency!,
+          bucket: Number(row.bucket),
+          amount: BigInt(row.amount!),
+        });
+      }
+    }
+    return [...byId.values()];
+  }
+}
