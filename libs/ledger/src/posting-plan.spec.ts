@@ -204,7 +204,7 @@ describe('planPostings', () => {
           }));
           const order = (list: typeof postings) =>
             planPostings([{ reference: 'r', kind: 'k', postings: list }], () => 0)
-              .steps.flatMap((step) =>
+              .steps.flatMap((step): { account: string }[] =>
                 step.kind === 'upsert' ? step.rows : step.kind === 'debit' ? [step.row] : [step.debit],
               )
               .map((row) => row.account);
