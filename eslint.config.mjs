@@ -80,6 +80,7 @@ export default tseslint.config(
   },
   {
     files: ['apps/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

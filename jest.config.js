@@ -3,6 +3,8 @@
  * (*.int-spec.ts) against the real MariaDB and Redis, and the cross-app suites under test/.
  * Every file makes its own database and queue prefix, so files run in parallel.
  */
+const ESM_ONLY = ['cookie', 'content-disposition'];
+
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',
@@ -14,8 +16,15 @@ module.exports = {
     '<rootDir>/test/**/*.e2e-spec.ts',
   ],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false, tsconfig: 'tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: 'tsconfig.json' }],
+    // A few dependencies ship ES modules only and rely on Node 20's require(esm), which jest's
+    // module loader lacks; they are compiled to CommonJS for the tests alone.
+    [`node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' } },
+    ],
   },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleNameMapper: { '^@danbao/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   setupFiles: ['reflect-metadata'],
   testTimeout: 60_000,

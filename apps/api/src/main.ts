@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, createHttpApp, loadConfig } from '@danbao/platform';
+import { ConfigError, stopOnSignals, createHttpApp, loadConfig } from '@danbao/platform';
 import { AppModule } from './app.module';
 
 async function main(): Promise<void> {
@@ -7,6 +7,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createHttpApp(AppModule.forRoot(config));
   await app.listen({ port: config.port, host: '0.0.0.0' });
+  stopOnSignals(app);
   // One plain line for the person who ran `npm start`; everything else is structured JSON.
   process.stdout.write(`Danbao api listening on ${config.publicUrl} (OpenAPI: ${config.publicUrl}/docs)\n`);
 }

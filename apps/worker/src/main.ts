@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig } from '@danbao/platform';
+import { ConfigError, stopOnSignals, loadConfig } from '@danbao/platform';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
@@ -9,9 +9,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  // SIGTERM/SIGINT run the shutdown hooks: workers finish their jobs, then connections close.
-  app.enableShutdownHooks();
   await app.init();
+  stopOnSignals(app);
   process.stdout.write('Danbao worker running\n');
 }
 

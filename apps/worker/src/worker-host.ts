@@ -54,6 +54,8 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
           connection: createRedis(this.config.redisUrl, { blocking: true }),
           prefix: this.config.queuePrefix,
           concurrency: QUEUE_CONCURRENCY[queue] ?? 4,
+          lockDuration: this.config.workerLockDurationMs,
+          stalledInterval: this.config.workerStalledIntervalMs,
           autorun: true,
         },
       );

@@ -21,3 +21,4 @@ export * from './platform.module';
 export * from './queue/queue.module';
 export * from './queue/queue.registry';
 export * from './queue/redis';
+export * from './lifecycle/stop-on-signals';

@@ -96,6 +96,9 @@ export const configSchema = z.object({
       'must look like sk_ followed by 16+ letters or digits',
     ),
   DANBAO_BOOTSTRAP_ADMIN: emailPassword,
+  // Tuning beyond API.md's table: BullMQ's job lock and stalled-job check (its defaults).
+  WORKER_LOCK_DURATION: duration('30s'),
+  WORKER_STALLED_INTERVAL: duration('30s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -32,6 +32,8 @@ export interface AppConfig {
   sandboxChannelSecretGenerated: boolean;
   bootstrapApiKey?: string;
   bootstrapAdmin?: { email: string; password: string };
+  workerLockDurationMs: number;
+  workerStalledIntervalMs: number;
   logLevel: string;
 }
 
@@ -88,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sandboxChannelSecretGenerated: raw.SANDBOX_CHANNEL_SECRET === undefined,
     bootstrapApiKey: raw.DANBAO_BOOTSTRAP_API_KEY,
     bootstrapAdmin: adminEmail ? { email: adminEmail, password: passwordParts.join(':') } : undefined,
+    workerLockDurationMs: raw.WORKER_LOCK_DURATION,
+    workerStalledIntervalMs: raw.WORKER_STALLED_INTERVAL,
     logLevel: raw.LOG_LEVEL,
   };
 }

@@ -19,6 +19,15 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
 };
 
+const HTTP_CODES: Record<number, string> = {
+  400: 'invalid_request',
+  404: 'route_not_found',
+  405: 'method_not_allowed',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
 export function toErrorBody(exception: unknown): {
   status: number;
   body: ErrorBody;
@@ -40,7 +49,7 @@ export function toErrorBody(exception: unknown): {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const code = status === 404 ? 'route_not_found' : status === 405 ? 'method_not_allowed' : 'http_error';
+    const code = HTTP_CODES[status] ?? 'http_error';
     const message = status === 404 ? 'No such route.' : exception.message;
     return { status, headers: {}, body: { error: { type: errorTypeFor(status), code, message } } };
   }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -5,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiExceptionFilter } from '../errors/api-exception.filter';
 import { createValidationPipe } from '../errors/validation';
+import { requestIdFor } from '../logging/logging';
 import { collectProcessMetrics, httpRequestDuration } from '../metrics/metrics';
 
 /** Request bodies beyond this are refused with 413 before any handler runs. */
@@ -17,6 +19,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     trustProxy: false,
+    genReqId: (raw: IncomingMessage & { id?: string }) => (raw.id = requestIdFor(raw)),
     logger: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   } as never);
@@ -28,7 +31,6 @@ export function createFastifyAdapter(): FastifyAdapter {
  */
 export async function configureHttpApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
 

@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Params } from 'nestjs-pino';
 
+/** The caller's `X-Request-Id` when it is sane, otherwise a new one. */
+export function requestIdFor(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(given) ? given : `req_${randomUUID()}`;
+}
+
 /**
  * Structured JSON logs through pino, one request id on every line of a request (taken from a
  * sane `X-Request-Id` header or made here). Card numbers, CVCs, secrets and tokens never reach a

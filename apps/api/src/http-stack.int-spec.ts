@@ -1,0 +1,144 @@
+// Proves the HTTP stack every route runs on: API.md's error shape for validation errors, unknown
+// routes and malformed bodies; health, metrics, OpenAPI and security headers. Real: MariaDB,
+// Redis, the full Fastify/Nest stack. Fake: one fixture controller with a validated DTO.
+import { Body, Controller, Module, Post } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import request from 'supertest';
+import {
+  createTestApp,
+  createTestDatabase,
+  deleteQueueKeys,
+  testConfig,
+  testQueuePrefix,
+  TestDatabase,
+} from '@danbao/testing';
+import { AppModule } from './app.module';
+import { allMigrations } from './schema';
+
+class FixtureDto {
+  @IsString()
+  name!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000_000)
+  amount!: number;
+
+  @IsOptional()
+  @IsIn(['a', 'b'])
+  kind?: string;
+}
+
+@Controller('fixture')
+class FixtureController {
+  @Post()
+  create(@Body() body: FixtureDto) {
+    return { name: body.name, amount: body.amount };
+  }
+}
+
+@Module({ controllers: [FixtureController] })
+class FixtureModule {}
+
+describe('HTTP stack', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  const prefix = testQueuePrefix();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(allMigrations);
+    const config = testConfig(database.databaseUrl, prefix);
+    @Module({ imports: [AppModule.forRoot(config), FixtureModule] })
+    class TestRoot {}
+    app = await createTestApp(TestRoot);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteQueueKeys(testConfig(database.databaseUrl, prefix).redisUrl, prefix);
+    await database?.drop();
+  });
+
+  const server = () => app.getHttpServer();
+
+  it('accepts a valid body', async () => {
+    const response = await request(server()).post('/fixture').send({ name: 'x', amount: 5 }).expect(201);
+    expect(response.body).toEqual({ name: 'x', amount: 5 });
+  });
+
+  it.each([
+    ['an unknown field', { name: 'x', amount: 5, status: 'paid' }, 'status', 'parameter_unknown'],
+    ['a wrong type', { name: 'x', amount: '5' }, 'amount', 'parameter_invalid'],
+    ['a fractional amount', { name: 'x', amount: 0.5 }, 'amount', 'parameter_invalid'],
+    ['a missing required field', { amount: 5 }, 'name', 'parameter_invalid'],
+    ['a value outside its set', { name: 'x', amount: 5, kind: 'c' }, 'kind', 'parameter_invalid'],
+  ])('answers %s with 400 in the error shape naming the field', async (_case, body, param, code) => {
+    const response = await request(server()).post('/fixture').send(body).expect(400);
+    expect(response.body).toEqual({
+      error: { type: 'invalid_request_error', code, message: expect.any(String), param },
+    });
+  });
+
+  it('answers an unknown route with 404 in the same shape', async () => {
+    const response = await request(server()).get('/v1/nothing-here').expect(404);
+    expect(response.body).toEqual({
+      error: { type: 'not_found_error', code: 'route_not_found', message: 'No such route.' },
+    });
+  });
+
+  it('answers malformed JSON with 400 and a prototype-poisoning body with 400', async () => {
+    const malformed = await request(server())
+      .post('/fixture')
+      .set('content-type', 'application/json')
+      .send('{"name":')
+      .expect(400);
+    expect(malformed.body.error.type).toBe('invalid_request_error');
+    const poisoned = await request(server())
+      .post('/fixture')
+      .set('content-type', 'application/json')
+      .send('{"name":"x","amount":5,"__proto__":{"admin":true}}')
+      .expect(400);
+    expect(poisoned.body.error.type).toBe('invalid_request_error');
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('refuses a body over 100 kB with 413', async () => {
+    const response = await request(server())
+      .post('/fixture')
+      .send({ name: 'x'.repeat(200_000), amount: 1 })
+      .expect(413);
+    expect(response.body.error.code).toBe('body_too_large');
+  });
+
+  it('reports readiness of MySQL and Redis and liveness', async () => {
+    const ready = await request(server()).get('/health/ready').expect(200);
+    expect(ready.body.status).toBe('ok');
+    expect(ready.body.details).toEqual({ mysql: { status: 'up' }, redis: { status: 'up' } });
+    await request(server()).get('/health/live').expect(200);
+  });
+
+  it('serves Prometheus metrics with the HTTP latency histogram', async () => {
+    await request(server()).get('/health/live');
+    const response = await request(server()).get('/metrics').expect(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    expect(response.text).toContain('danbao_http_request_duration_seconds_bucket');
+    expect(response.text).not.toMatch(/secret|password/i);
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const json = await request(server()).get('/docs-json').expect(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(json.body.paths)).toContain('/health/ready');
+    const html = await request(server()).get('/docs').expect(200);
+    expect(html.text).toContain('swagger');
+  });
+
+  it('sets security headers and a request id on every answer', async () => {
+    const response = await request(server()).get('/health/live').set('x-request-id', 'req_abcdef123456');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response.headers['strict-transport-security']).toBeDefined();
+    expect(response.headers['x-request-id']).toBe('req_abcdef123456');
+  });
+});
