@@ -322,6 +322,24 @@ describe('the hot fee account', () => {
   });
 });
 
+/**
+ * Runs `work` and reports how many statements the server received meanwhile on this transaction's
+ * connection (MariaDB's own Questions counter, less what reading it costs).
+ */
+async function statementsDuring<T>(
+  manager: EntityManager,
+  report: (statements: number) => void,
+  work: () => Promise<T>,
+): Promise<T> {
+  const questions = async () =>
+    Number((await manager.query("SHOW SESSION STATUS LIKE 'Questions'"))[0].Value);
+  const first = await questions();
+  const second = await questions();
+  const result = await work();
+  report((await questions()) - second - (second - first));
+  return result;
+}
+
 describe('LedgerService.postMany', () => {
   it('posts a batch with one statement per table, skipping references posted before or repeated', async () => {
     // Proves: the batched form writes each member once, with few statements, and sums balance rows.
@@ -336,17 +354,17 @@ describe('LedgerService.postMany', () => {
 
     let statements = 0;
     const results = await dataSource.transaction(async (manager: EntityManager) => {
-      const query = manager.query.bind(manager);
-      manager.query = ((sql: string, parameters?: unknown[]) => {
-        statements += 1;
-        return query(sql, parameters);
-      }) as EntityManager['query'];
-      return sut.postMany(manager, [
-        release(orders[0], 'sel_batch', 1000n, 20n),
-        release(orders[1], 'sel_batch', 1000n, 20n),
-        release(orders[2], 'sel_batch', 1000n, 20n),
-        release(orders[1], 'sel_batch', 1000n, 20n),
-      ]);
+      return statementsDuring(
+        manager,
+        (count) => (statements = count),
+        () =>
+          sut.postMany(manager, [
+            release(orders[0], 'sel_batch', 1000n, 20n),
+            release(orders[1], 'sel_batch', 1000n, 20n),
+            release(orders[2], 'sel_batch', 1000n, 20n),
+            release(orders[1], 'sel_batch', 1000n, 20n),
+          ]),
+      );
     });
 
     expect(results[0]).toEqual({ transactionId: earlier.transactionId, created: false });
@@ -370,23 +388,23 @@ describe('LedgerService.postMany', () => {
     );
     let statements = 0;
     await dataSource.transaction(async (manager: EntityManager) => {
-      const query = manager.query.bind(manager);
-      manager.query = ((sql: string, parameters?: unknown[]) => {
-        statements += 1;
-        return query(sql, parameters);
-      }) as EntityManager['query'];
-      // Releases from channel-funded seller credits: no guarded debit, so entries and one upsert.
-      return sut.postMany(
+      // Credits from the channel: no guarded debit, so the transactions, the entries and one upsert.
+      return statementsDuring(
         manager,
-        orders.map((order) => ({
-          reference: `bonus:${order}`,
-          kind: 'adjustment',
-          postings: [
-            { account: 'channel:sandbox', currency: 'CNY', amount: -5n },
-            { account: Accounts.sellerAvailable('sel_bonus'), currency: 'CNY', amount: 4n },
-            { account: Accounts.platformFees(), currency: 'CNY', amount: 1n },
-          ],
-        })),
+        (count) => (statements = count),
+        () =>
+          sut.postMany(
+            manager,
+            orders.map((order) => ({
+              reference: `bonus:${order}`,
+              kind: 'adjustment',
+              postings: [
+                { account: 'channel:sandbox', currency: 'CNY', amount: -5n },
+                { account: Accounts.sellerAvailable('sel_bonus'), currency: 'CNY', amount: 4n },
+                { account: Accounts.platformFees(), currency: 'CNY', amount: 1n },
+              ],
+            })),
+          ),
       );
     });
     expect(statements).toBe(3);
