@@ -1,5 +1,8 @@
+import { Global, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { InsufficientFundsError } from './ledger.errors';
+import { LedgerModule } from './ledger.module';
 import { LedgerService } from './ledger.service';
 import type { PostInput } from './ledger.types';
 
@@ -55,5 +58,24 @@ describe('LedgerService.postInOwnTransaction', () => {
 
     await expect(sut.postInOwnTransaction(input)).rejects.toBe(shortOfFunds);
     expect(transaction).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('LedgerModule', () => {
+  it('provides LedgerService on the DataSource that the global database module provides', async () => {
+    // Proves: the Nest wiring works (the service asks for DataSource by its class token).
+    const dataSource = { transaction: jest.fn() } as unknown as DataSource;
+    @Global()
+    @Module({ providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] })
+    class FakeDatabaseModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [FakeDatabaseModule, LedgerModule],
+    }).compile();
+
+    const sut = moduleRef.get(LedgerService);
+    expect(sut).toBeInstanceOf(LedgerService);
+    expect((sut as unknown as { dataSource: DataSource }).dataSource).toBe(dataSource);
+    await moduleRef.close();
   });
 });
