@@ -3,7 +3,7 @@
 // fresh clone works without a separate build step and a second start does not rebuild.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { existsSync, readdirSync, statSync } = require('node:fs');
+const { existsSync, readdirSync, statSync, utimesSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -33,4 +33,7 @@ function isStale() {
 if (isStale()) {
   process.stdout.write('Building Danbao (dist/)...\n');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  // tsc leaves unchanged outputs untouched; mark the build as fresh so the next start skips it.
+  const now = new Date();
+  utimesSync(stamp, now, now);
 }

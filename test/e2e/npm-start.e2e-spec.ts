@@ -59,7 +59,7 @@ describe('npm start', () => {
       expect(ready.status).toBe(200);
       const docs = await fetch(`http://127.0.0.1:${port}/docs-json`);
       expect(docs.status).toBe(200);
-      expect((await docs.json()).openapi).toMatch(/^3\./);
+      expect(((await docs.json()) as { openapi: string }).openapi).toMatch(/^3\./);
       expect(run.output()).toContain(`/docs`);
     } finally {
       run.kill('SIGTERM');

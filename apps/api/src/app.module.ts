@@ -1,5 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CheckoutModule } from '@danbao/checkout';
+import { EscrowModule } from '@danbao/escrow';
+import { NotificationsModule } from '@danbao/notifications';
+import { OrdersModule } from '@danbao/orders';
 import { AppConfig, PlatformModule } from '@danbao/platform';
+import { TokensController } from './auth/tokens.controller';
+import { ChannelNotificationsController } from './checkout/channel-notifications.controller';
+import { CheckoutPagesController } from './checkout/checkout-pages.controller';
+import { CheckoutSessionsController } from './checkout/checkout-sessions.controller';
+import { EscrowHttpModule } from './escrow/escrow-http.module';
+import { EventsController } from './events/events.controller';
+import { OrderPresenter } from './orders/order.presenter';
+import { OrdersController } from './orders/orders.controller';
 import { allEntities, allMigrations } from './schema';
 
 /** The HTTP api: thin controllers over the domain libs. */
@@ -10,7 +22,21 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot({ config, http: true, entities: allEntities, migrations: allMigrations }),
+        OrdersModule,
+        CheckoutModule,
+        EscrowModule,
+        NotificationsModule,
+        EscrowHttpModule,
       ],
+      controllers: [
+        TokensController,
+        OrdersController,
+        CheckoutSessionsController,
+        ChannelNotificationsController,
+        CheckoutPagesController,
+        EventsController,
+      ],
+      providers: [OrderPresenter],
     };
   }
 }

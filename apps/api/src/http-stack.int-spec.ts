@@ -5,6 +5,7 @@ import { Body, Controller, Module, Post } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import request from 'supertest';
+import { Public } from '@danbao/platform';
 import {
   createTestApp,
   createTestDatabase,
@@ -30,6 +31,7 @@ class FixtureDto {
   kind?: string;
 }
 
+@Public()
 @Controller('fixture')
 class FixtureController {
   @Post()

@@ -1,9 +1,20 @@
+import { checkoutMigrations } from '@danbao/checkout';
+import { escrowMigrations } from '@danbao/escrow';
 import { ledgerMigrations } from '@danbao/ledger';
+import { notificationsMigrations } from '@danbao/notifications';
+import { ordersMigrations } from '@danbao/orders';
 import { platformMigrations } from '@danbao/platform';
 
 /**
- * Every migration and entity of the platform, in one list: the migrate command, the api, the
- * worker and the test databases all build the same schema from here.
+ * Every migration of the platform, in one list: the migrate command, the api, the worker and the
+ * test databases all build the same schema from here. TypeORM runs them in timestamp order.
  */
-export const allMigrations = [...platformMigrations, ...ledgerMigrations];
+export const allMigrations = [
+  ...platformMigrations,
+  ...ledgerMigrations,
+  ...ordersMigrations,
+  ...notificationsMigrations,
+  ...escrowMigrations,
+  ...checkoutMigrations,
+];
 export const allEntities: never[] = [];

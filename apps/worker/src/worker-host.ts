@@ -6,12 +6,28 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, createRedis, JobHandler } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, createRedis, JobHandler, QueueRegistry, QUEUES } from '@danbao/platform';
 
 export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
 
 /** Worker concurrency per queue: payments get the most, housekeeping the least. */
-export const QUEUE_CONCURRENCY: Record<string, number> = { payments: 32, notifications: 16, system: 4 };
+export const QUEUE_CONCURRENCY: Record<string, number> = {
+  payments: 32,
+  notifications: 16,
+  system: 4,
+  'sandbox-channel': 16,
+};
+
+/**
+ * Each queue has its own BullMQ worker, so a flood on one never delays another. The payments and
+ * notifications pools are sized by PAYMENTS_CONCURRENCY and NOTIFICATIONS_CONCURRENCY (the payments
+ * concurrency is also the largest batch of releases one process can gather).
+ */
+export function queueConcurrency(config: AppConfig, queue: string): number {
+  if (queue === QUEUES.payments) return config.paymentsConcurrency;
+  if (queue === QUEUES.notifications) return config.notificationsConcurrency;
+  return QUEUE_CONCURRENCY[queue] ?? 4;
+}
 
 /**
  * Runs one BullMQ worker per queue and routes each job to the one handler of its name. On
@@ -25,6 +41,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_HANDLERS) private readonly handlers: JobHandler[],
+    @Inject(QueueRegistry) private readonly queues: QueueRegistry,
   ) {}
 
   /** Every job name must have exactly one handler, checked at boot rather than at the first job. */
@@ -53,22 +70,52 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         {
           connection: createRedis(this.config.redisUrl, { blocking: true }),
           prefix: this.config.queuePrefix,
-          concurrency: QUEUE_CONCURRENCY[queue] ?? 4,
+          concurrency: queueConcurrency(this.config, queue),
           lockDuration: this.config.workerLockDurationMs,
           stalledInterval: this.config.workerStalledIntervalMs,
           autorun: true,
         },
       );
-      worker.on('failed', (job, error) =>
-        this.logger.warn(
-          { queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message },
-          'job failed',
-        ),
-      );
+      worker.on('failed', (job, error) => {
+        const details = {
+          queue,
+          job: job?.name,
+          jobId: job?.id,
+          attempts: job?.attemptsMade,
+          err: error.message,
+        };
+        // Out of attempts (or unrecoverable): the job stays in the failed list, the dead letters.
+        const final =
+          !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+        if (final) this.logger.error(details, 'job failed for good; kept in the failed list (dead letter)');
+        else this.logger.warn(details, 'job failed; it will be retried');
+      });
       worker.on('error', (error) => this.logger.error({ queue, err: error.message }, 'worker error'));
       this.workers.push(worker);
     }
     this.logger.log({ queues: this.workers.map((worker) => worker.name) }, 'workers started');
+    void this.registerSchedulers();
+  }
+
+  /**
+   * Job schedulers for the repeating handlers (sweeps). Upserting is idempotent, so every worker
+   * does it at boot; the sweeps re-register them too, so a wiped Redis gets them back.
+   */
+  async registerSchedulers(): Promise<void> {
+    for (const handler of this.handlers) {
+      if (!handler.repeatEveryMs) continue;
+      try {
+        await this.queues
+          .get(handler.queue)
+          .upsertJobScheduler(
+            `every:${handler.jobName}`,
+            { every: handler.repeatEveryMs },
+            { name: handler.jobName, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
+          );
+      } catch (error) {
+        this.logger.error({ job: handler.jobName, err: String(error) }, 'could not register job scheduler');
+      }
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,9 +1,25 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EscrowModule } from '@danbao/escrow';
+import { NotificationsModule } from '@danbao/notifications';
 import { AppConfig, CanaryJobHandler, JobHandler, PlatformModule } from '@danbao/platform';
 import { allEntities, allMigrations } from '../../api/src/schema';
+import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
+import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
+import { ReleaseBatcher } from './handlers/release-batcher';
+import { ReceiptDeadlineJobHandler, ReleaseJobHandler } from './handlers/release.handlers';
+import { EscrowSweepJobHandler } from './handlers/sweep.handler';
+import { JobSchedulers } from './job-schedulers';
 import { JOB_HANDLERS, WorkerHost } from './worker-host';
 
-const HANDLER_CLASSES = [CanaryJobHandler];
+const HANDLER_CLASSES = [
+  CanaryJobHandler,
+  ReleaseJobHandler,
+  ReceiptDeadlineJobHandler,
+  HoldExpiryJobHandler,
+  EscrowSweepJobHandler,
+  RelayOutboxJobHandler,
+  DeliverEventJobHandler,
+];
 
 /** The worker process: BullMQ processors over the same domain services the api calls. */
 @Module({})
@@ -11,8 +27,14 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [PlatformModule.forRoot({ config, entities: allEntities, migrations: allMigrations })],
+      imports: [
+        PlatformModule.forRoot({ config, entities: allEntities, migrations: allMigrations }),
+        EscrowModule,
+        NotificationsModule,
+      ],
       providers: [
+        ReleaseBatcher,
+        JobSchedulers,
         ...HANDLER_CLASSES,
         {
           provide: JOB_HANDLERS,

@@ -4,6 +4,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig, loadConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule, DatabaseModuleOptions } from './database/database.module';
+import { AuthModule } from './auth/auth.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { HealthController } from './health/health.controller';
 import { loggerParams } from './logging/logging';
 import { MetricsController } from './metrics/metrics.controller';
@@ -27,7 +29,7 @@ export class PlatformModule {
         LoggerModule.forRoot(loggerParams(config.logLevel)),
         DatabaseModule.forRoot(options),
         QueueModule,
-        ...(options.http ? [TerminusModule.forRoot({ logger: false })] : []),
+        ...(options.http ? [TerminusModule.forRoot({ logger: false }), AuthModule, IdempotencyModule] : []),
       ],
       controllers: options.http ? [HealthController, MetricsController] : [],
       exports: [ConfigModule, DatabaseModule, QueueModule],

@@ -7,6 +7,7 @@ export async function createTestApp(rootModule: unknown): Promise<NestFastifyApp
   const moduleRef = await Test.createTestingModule({ imports: [rootModule as never] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
     bufferLogs: true,
+    rawBody: true,
   });
   await configureHttpApp(app);
   await app.init();

@@ -99,6 +99,13 @@ export const configSchema = z.object({
   // Tuning beyond API.md's table: BullMQ's job lock and stalled-job check (its defaults).
   WORKER_LOCK_DURATION: duration('30s'),
   WORKER_STALLED_INTERVAL: duration('30s'),
+  // Worker concurrency of the money queue and of the notifications queue (each its own pool).
+  PAYMENTS_CONCURRENCY: integer(64, 1, 1000),
+  NOTIFICATIONS_CONCURRENCY: integer(16, 1, 1000),
+  // Releases ready together are committed in one transaction of at most this many holds,
+  // gathered for at most RELEASE_BATCH_WAIT (PERFORMANCE.md: batching is the biggest lever).
+  RELEASE_BATCH_SIZE: integer(32, 1, 1000),
+  RELEASE_BATCH_WAIT: duration('5ms'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

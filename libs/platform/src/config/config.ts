@@ -34,6 +34,10 @@ export interface AppConfig {
   bootstrapAdmin?: { email: string; password: string };
   workerLockDurationMs: number;
   workerStalledIntervalMs: number;
+  paymentsConcurrency: number;
+  notificationsConcurrency: number;
+  releaseBatchSize: number;
+  releaseBatchWaitMs: number;
   logLevel: string;
 }
 
@@ -92,6 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapAdmin: adminEmail ? { email: adminEmail, password: passwordParts.join(':') } : undefined,
     workerLockDurationMs: raw.WORKER_LOCK_DURATION,
     workerStalledIntervalMs: raw.WORKER_STALLED_INTERVAL,
+    paymentsConcurrency: raw.PAYMENTS_CONCURRENCY,
+    notificationsConcurrency: raw.NOTIFICATIONS_CONCURRENCY,
+    releaseBatchSize: raw.RELEASE_BATCH_SIZE,
+    releaseBatchWaitMs: raw.RELEASE_BATCH_WAIT,
     logLevel: raw.LOG_LEVEL,
   };
 }

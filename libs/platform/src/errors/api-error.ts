@@ -68,3 +68,13 @@ export class ApiError extends Error {
  * it to HTTP using `status`, so no lib imports HTTP machinery beyond this.
  */
 export class DomainError extends ApiError {}
+
+/** Thrown to answer an idempotent replay: the filter sends the stored status and body as they were. */
+export class IdempotentReplay extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super('idempotent replay');
+  }
+}

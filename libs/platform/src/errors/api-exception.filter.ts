@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errorTypeFor } from './api-error';
+import { ApiError, errorTypeFor, IdempotentReplay } from './api-error';
 
 interface ErrorBody {
   error: { type: string; code: string; message: string; param?: string };
@@ -78,6 +78,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (exception instanceof IdempotentReplay) {
+      void reply.status(exception.status).header('idempotent-replayed', 'true').send(exception.body);
+      return;
+    }
     const { status, body, headers } = toErrorBody(exception);
     if (status >= 500) {
       this.logger.error({ err: exception, url: request.url }, 'unhandled error');

@@ -1,3 +1,4 @@
+import { Public } from '../auth/auth.decorators';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
@@ -17,6 +18,7 @@ const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
 
 /** Liveness says the process runs; readiness says MySQL and Redis answer. No secrets in either. */
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -35,6 +36,7 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  await app.register(cookie as never);
   await app.register(helmet as never, {
     // The API answers JSON; pages set their own stricter policy. Swagger UI needs inline
     // styles and scripts, so the docs route is relaxed in its own hook below.
@@ -87,6 +89,8 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
 export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, createFastifyAdapter(), {
     bufferLogs: true,
+    // Channel notifications are verified over the exact bytes received.
+    rawBody: true,
   });
   await configureHttpApp(app);
   return app;

@@ -8,6 +8,8 @@ import type { Job } from 'bullmq';
 export interface JobHandler {
   readonly queue: string;
   readonly jobName: string;
+  /** When set, the worker keeps a BullMQ job scheduler that runs this job every so many ms. */
+  readonly repeatEveryMs?: number;
   handle(job: Job): Promise<unknown>;
 }
 

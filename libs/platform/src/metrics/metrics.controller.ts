@@ -1,3 +1,4 @@
+import { Public } from '../auth/auth.decorators';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Gauge } from 'prom-client';
@@ -8,6 +9,7 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as 
 
 /** Prometheus scrape endpoint: HTTP latency, process metrics, and queue depths read on scrape. */
 @ApiExcludeController()
+@Public()
 @Controller('metrics')
 export class MetricsController {
   private readonly queueDepth: Gauge<'queue' | 'state'>;

@@ -1,3 +1,4 @@
 import { Platform1764000000000 } from './1764000000000-platform';
+import { Auth1764000200000 } from './1764000200000-auth';
 
-export const platformMigrations = [Platform1764000000000];
+export const platformMigrations = [Platform1764000000000, Auth1764000200000];

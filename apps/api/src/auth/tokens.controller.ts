@@ -1,0 +1,43 @@
+import { Body, Controller, Inject, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Roles, SUBJECT_ID_PATTERN, TokenService } from '@danbao/platform';
+
+export class MintTokenDto {
+  @ApiProperty({ enum: ['buyer', 'seller'] })
+  @IsIn(['buyer', 'seller'])
+  role!: 'buyer' | 'seller';
+
+  @ApiProperty({ example: 'buyer_42' })
+  @IsString()
+  @Matches(SUBJECT_ID_PATTERN, { message: 'subject_id must be 1-64 letters, digits, _ . or -' })
+  subject_id!: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 86_400, default: 900 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  ttl_seconds?: number;
+}
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@Controller('v1/auth/tokens')
+export class TokensController {
+  constructor(@Inject(TokenService) private readonly tokens: TokenService) {}
+
+  /** The marketplace mints a short-lived token bound to one of its buyers or sellers. */
+  @Post()
+  @Roles('marketplace')
+  mint(@Body() body: MintTokenDto) {
+    const minted = this.tokens.mint(body.role, body.subject_id, body.ttl_seconds ?? 900);
+    return {
+      object: 'token',
+      token: minted.token,
+      expires_at: minted.expiresAt.toISOString(),
+      role: body.role,
+      subject_id: body.subject_id,
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, Inject, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CheckoutService } from '@danbao/checkout';
+import { APP_CONFIG, AppConfig, Roles } from '@danbao/platform';
+import { CreateCheckoutSessionDto } from '../orders/order.dto';
+
+@ApiTags('checkout')
+@ApiBearerAuth()
+@Controller('v1/checkout_sessions')
+export class CheckoutSessionsController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CheckoutService) private readonly checkout: CheckoutService,
+  ) {}
+
+  /** A cart: one session that pays several unpaid orders of one buyer in one currency. */
+  @Post()
+  @Roles('marketplace')
+  async create(@Body() body: CreateCheckoutSessionDto) {
+    const session = await this.checkout.createCart(body.order_ids);
+    return {
+      id: session.id,
+      object: 'checkout_session',
+      checkout_url: `${this.config.publicUrl}/checkout/${session.id}`,
+      expires_at: session.expiresAt.toISOString(),
+      order_ids: session.orderIds,
+      amount: Number(session.amount),
+      currency: session.currency,
+      status: session.status,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CheckoutService, paymentSummary } from '@danbao/checkout';
+import { EscrowService } from '@danbao/escrow';
+import { Order, OrderResource, toOrderResource } from '@danbao/orders';
+import { APP_CONFIG, AppConfig } from '@danbao/platform';
+
+/** Orders as API.md shows them, with their latest payment and hold loaded in one query each. */
+@Injectable()
+export class OrderPresenter {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CheckoutService) private readonly checkout: CheckoutService,
+    @Inject(EscrowService) private readonly escrow: EscrowService,
+  ) {}
+
+  async present(order: Order): Promise<OrderResource> {
+    return (await this.presentMany([order]))[0];
+  }
+
+  async presentMany(orders: Order[]): Promise<OrderResource[]> {
+    if (orders.length === 0) return [];
+    const paymentIds = orders.map((order) => order.latestPaymentId).filter((id): id is string => id !== null);
+    const paidIds = orders.filter((order) => order.paidAt !== null).map((order) => order.id);
+    const [payments, holds] = await Promise.all([
+      paymentIds.length ? this.checkout.payments(paymentIds) : Promise.resolve(new Map()),
+      paidIds.length ? this.escrow.holdsForOrders(paidIds) : Promise.resolve(new Map()),
+    ]);
+    return orders.map((order) => {
+      const payment = order.latestPaymentId ? payments.get(order.latestPaymentId) : undefined;
+      const hold = holds.get(order.id);
+      return toOrderResource(order, {
+        publicUrl: this.config.publicUrl,
+        latestPayment: payment ? paymentSummary(payment) : undefined,
+        hold: hold
+          ? {
+              amount: Number(hold.amount),
+              released: Number(hold.released),
+              refunded: Number(hold.refunded),
+              status: hold.status,
+            }
+          : undefined,
+      });
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { CheckoutService } from '@danbao/checkout';
+import { OrdersService } from '@danbao/orders';
+import {
+  ApiError,
+  APP_CONFIG,
+  AppConfig,
+  CurrentPrincipal,
+  Principal,
+  Roles,
+  runInTransaction,
+} from '@danbao/platform';
+import { OutboxService } from '@danbao/notifications';
+import { toOrderResource } from '@danbao/orders';
+import { listAnswer } from '../common/list-query.dto';
+import { CreateOrderDto, ListOrdersQueryDto } from './order.dto';
+import { OrderPresenter } from './order.presenter';
+
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('v1/orders')
+export class OrdersController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(CheckoutService) private readonly checkout: CheckoutService,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(OrderPresenter) private readonly presenter: OrderPresenter,
+  ) {}
+
+  @Post()
+  @Roles('marketplace')
+  async create(@Body() body: CreateOrderDto) {
+    if (!this.config.currencies.includes(body.currency)) {
+      throw ApiError.badRequest(
+        'currency_not_supported',
+        `The platform does not accept ${body.currency}; it accepts ${this.config.currencies.join(', ')}.`,
+        'currency',
+      );
+    }
+    if (body.buyer_id === body.seller_id) {
+      throw ApiError.badRequest(
+        'buyer_is_seller',
+        'The buyer and the seller of an order must differ.',
+        'seller_id',
+      );
+    }
+    const order = await this.checkout.createOrder({
+      buyerId: body.buyer_id,
+      sellerId: body.seller_id,
+      amount: BigInt(body.amount),
+      currency: body.currency,
+      description: body.description,
+      feeBps: body.fee_bps ?? this.config.platformFeeBps,
+      autoConfirmDays: body.auto_confirm_days ?? null,
+      returnUrl: body.return_url ?? null,
+      metadata: body.metadata ?? null,
+    });
+    return this.presenter.present(order);
+  }
+
+  @Get()
+  @Roles('marketplace', 'buyer', 'seller', 'admin')
+  async list(@Query() query: ListOrdersQueryDto, @CurrentPrincipal() principal: Principal) {
+    const page = await this.orders.list(
+      { status: query.status, sellerId: query.seller_id, buyerId: query.buyer_id },
+      principal,
+      query.limit ?? 20,
+      query.starting_after,
+    );
+    return listAnswer({ data: await this.presenter.presentMany(page.data), hasMore: page.hasMore });
+  }
+
+  @Get(':id')
+  @Roles('marketplace', 'buyer', 'seller', 'admin')
+  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.presenter.present(await this.orders.getVisible(id, principal));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles('marketplace')
+  async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    const order = await runInTransaction(this.dataSource, async (manager) => {
+      const cancelled = await this.orders.cancel(manager, id, principal);
+      await this.outbox.record(
+        manager,
+        'order.cancelled',
+        cancelled.id,
+        toOrderResource(cancelled, { publicUrl: this.config.publicUrl }),
+      );
+      return cancelled;
+    });
+    return this.presenter.present(order);
+  }
+}

@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { CheckoutService, EXPIRE_SESSION_JOB } from '@danbao/checkout';
+import { APP_CONFIG, AppConfig, JobHandler, QUEUES } from '@danbao/platform';
+
+/** A checkout session's expiry, fired by the delayed job scheduled when the session was made. */
+@Injectable()
+export class ExpireCheckoutSessionHandler implements JobHandler {
+  readonly queue = QUEUES.payments;
+  readonly jobName = EXPIRE_SESSION_JOB;
+
+  constructor(@Inject(CheckoutService) private readonly checkout: CheckoutService) {}
+
+  async handle(job: Job<{ sessionId: string }>): Promise<boolean> {
+    return this.checkout.expireSession(String(job.data.sessionId));
+  }
+}
+
+/** The sweep that finds sessions whose expiry job was lost (MySQL is the truth, Redis the doorbell). */
+@Injectable()
+export class CheckoutSweepHandler implements JobHandler {
+  readonly queue = QUEUES.system;
+  readonly jobName = 'sweep-checkout-sessions';
+  readonly repeatEveryMs: number;
+
+  constructor(
+    @Inject(CheckoutService) private readonly checkout: CheckoutService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.repeatEveryMs = config.sweepIntervalMs;
+  }
+
+  async handle(): Promise<number> {
+    return this.checkout.expireOverdueSessions();
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { EscrowModule } from '@danbao/escrow';
+import { LedgerModule } from '@danbao/ledger';
+import { NotificationsModule } from '@danbao/notifications';
+import { OrdersModule } from '@danbao/orders';
+import { CheckoutService } from './checkout.service';
+import { NotificationIntakeService } from './notification-intake.service';
+import { SandboxChannel, SandboxDeliveryHandler } from './sandbox-channel';
+
+@Module({
+  imports: [OrdersModule, EscrowModule, LedgerModule, NotificationsModule],
+  providers: [CheckoutService, NotificationIntakeService, SandboxChannel, SandboxDeliveryHandler],
+  exports: [CheckoutService, NotificationIntakeService, SandboxChannel, SandboxDeliveryHandler],
+})
+export class CheckoutModule {}

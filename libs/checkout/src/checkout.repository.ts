@@ -1,0 +1,176 @@
+import { EntityManager } from 'typeorm';
+import type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
+
+interface SessionRow {
+  id: string;
+  kind: 'order' | 'cart';
+  buyer_id: string;
+  amount: string;
+  currency: string;
+  status: SessionStatus;
+  return_url: string | null;
+  payment_id: string | null;
+  expires_at: Date;
+  paid_at: Date | null;
+  created_at: Date;
+}
+
+interface PaymentRow {
+  id: string;
+  session_id: string;
+  channel: string;
+  amount: string;
+  currency: string;
+  status: PaymentStatus;
+  card_brand: string;
+  card_last4: string;
+  failure_code: string | null;
+  channel_reference: string | null;
+  review_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toPayment = (row: PaymentRow): Payment => ({
+  id: row.id,
+  sessionId: row.session_id,
+  channel: row.channel,
+  amount: BigInt(row.amount),
+  currency: row.currency,
+  status: row.status,
+  cardBrand: row.card_brand,
+  cardLast4: row.card_last4,
+  failureCode: row.failure_code,
+  channelReference: row.channel_reference,
+  reviewReason: row.review_reason,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** Narrow SQL for checkout sessions and payments, inside the caller's transaction. */
+export class CheckoutRepository {
+  async insertSession(manager: EntityManager, session: CheckoutSession): Promise<void> {
+    await manager.query(
+      `INSERT INTO checkout_sessions (id, kind, buyer_id, amount, currency, status, return_url, expires_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        session.id,
+        session.kind,
+        session.buyerId,
+        session.amount.toString(),
+        session.currency,
+        session.status,
+        session.returnUrl,
+        session.expiresAt,
+        session.createdAt,
+      ],
+    );
+    await manager.query(
+      `INSERT INTO checkout_session_orders (session_id, order_id, position) VALUES ${session.orderIds.map(() => '(?, ?, ?)').join(', ')}`,
+      session.orderIds.flatMap((orderId, position) => [session.id, orderId, position]),
+    );
+  }
+
+  async findSession(
+    manager: EntityManager,
+    id: string,
+    forUpdate = false,
+  ): Promise<CheckoutSession | undefined> {
+    const rows: SessionRow[] = await manager.query(
+      `SELECT * FROM checkout_sessions WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const links: { order_id: string }[] = await manager.query(
+      'SELECT order_id FROM checkout_session_orders WHERE session_id = ? ORDER BY position',
+      [id],
+    );
+    return {
+      id: row.id,
+      kind: row.kind,
+      buyerId: row.buyer_id,
+      amount: BigInt(row.amount),
+      currency: row.currency,
+      status: row.status,
+      returnUrl: row.return_url,
+      paymentId: row.payment_id,
+      expiresAt: row.expires_at,
+      paidAt: row.paid_at,
+      createdAt: row.created_at,
+      orderIds: links.map((link) => link.order_id),
+    };
+  }
+
+  async setSessionStatus(
+    manager: EntityManager,
+    id: string,
+    from: SessionStatus,
+    to: SessionStatus,
+    set: { payment_id?: string; paid_at?: Date } = {},
+  ): Promise<boolean> {
+    const columns = Object.keys(set) as (keyof typeof set)[];
+    const result = await manager.query(
+      `UPDATE checkout_sessions SET status = ?${columns.map((column) => `, ${column} = ?`).join('')} WHERE id = ? AND status = ?`,
+      [to, ...columns.map((column) => set[column]), id, from],
+    );
+    return (result as { affectedRows: number }).affectedRows === 1;
+  }
+
+  async openSessionIdsExpiredBefore(manager: EntityManager, now: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM checkout_sessions WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async insertPayment(manager: EntityManager, payment: Payment): Promise<void> {
+    await manager.query(
+      `INSERT INTO payments (id, session_id, channel, amount, currency, status, card_brand, card_last4, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        payment.id,
+        payment.sessionId,
+        payment.channel,
+        payment.amount.toString(),
+        payment.currency,
+        payment.status,
+        payment.cardBrand,
+        payment.cardLast4,
+        payment.createdAt,
+        payment.updatedAt,
+      ],
+    );
+  }
+
+  async findPayment(manager: EntityManager, id: string, forUpdate = false): Promise<Payment | undefined> {
+    const rows: PaymentRow[] = await manager.query(
+      `SELECT * FROM payments WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ? toPayment(rows[0]) : undefined;
+  }
+
+  async findPayments(manager: EntityManager, ids: string[]): Promise<Payment[]> {
+    if (ids.length === 0) return [];
+    const rows: PaymentRow[] = await manager.query(
+      `SELECT * FROM payments WHERE id IN (${ids.map(() => '?').join(',')})`,
+      ids,
+    );
+    return rows.map(toPayment);
+  }
+
+  async updatePayment(
+    manager: EntityManager,
+    id: string,
+    set: Record<string, unknown>,
+    now: Date,
+  ): Promise<void> {
+    const columns = Object.keys(set);
+    await manager.query(
+      `UPDATE payments SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
+      [...columns.map((column) => set[column]), now, id],
+    );
+  }
+}

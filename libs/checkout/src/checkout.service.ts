@@ -1,0 +1,428 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Accounts, LedgerService } from '@danbao/ledger';
+import { EscrowService } from '@danbao/escrow';
+import { OutboxService } from '@danbao/notifications';
+import { Order, OrdersService, PaymentSummary, toOrderResource } from '@danbao/orders';
+import {
+  APP_CONFIG,
+  AppConfig,
+  newId,
+  newSecretToken,
+  QUEUES,
+  QueueRegistry,
+  runInTransaction,
+} from '@danbao/platform';
+import { CardInput, checkCard, CardProblem } from './card';
+import { CheckoutRepository } from './checkout.repository';
+import { cartErrors } from './checkout.errors';
+import type { CheckoutSession, Payment } from './checkout.types';
+import { SandboxChannel } from './sandbox-channel';
+
+export const EXPIRE_SESSION_JOB = 'expire-checkout-session';
+
+export interface NewOrderInput {
+  buyerId: string;
+  sellerId: string;
+  amount: bigint;
+  currency: string;
+  description: string;
+  feeBps: number;
+  autoConfirmDays: number | null;
+  returnUrl: string | null;
+  metadata: Record<string, string> | null;
+}
+
+export type SubmitResult =
+  | { kind: 'submitted'; paymentId: string }
+  | { kind: 'invalid_card'; problem: CardProblem }
+  | { kind: 'not_payable'; reason: 'expired' | 'paid' | 'not_awaiting_payment' }
+  | { kind: 'not_found' };
+
+export function paymentSummary(payment: Payment): PaymentSummary {
+  return {
+    id: payment.id,
+    status: payment.status,
+    card_brand: payment.cardBrand,
+    card_last4: payment.cardLast4,
+    ...(payment.failureCode ? { failure_code: payment.failureCode } : {}),
+  };
+}
+
+/**
+ * Checkout: the session behind each hosted checkout page (one order, or a cart of several), the
+ * payment a buyer submits on it, and the moment the channel says it succeeded: in one database
+ * transaction the payment succeeds, the orders become paid, one hold per order is opened, the
+ * ledger moves the money from the channel into each order's escrow account, and `order.paid`
+ * events are recorded.
+ */
+@Injectable()
+export class CheckoutService {
+  private readonly logger = new Logger(CheckoutService.name);
+  private readonly repository = new CheckoutRepository();
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(EscrowService) private readonly escrow: EscrowService,
+    @Inject(LedgerService) private readonly ledger: LedgerService,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(SandboxChannel) private readonly sandbox: SandboxChannel,
+    @Inject(QueueRegistry) private readonly queues: QueueRegistry,
+  ) {}
+
+  async createOrder(input: NewOrderInput): Promise<Order> {
+    const now = new Date();
+    const orderId = newId('ord');
+    const session = this.newSession(
+      'order',
+      input.buyerId,
+      input.amount,
+      input.currency,
+      input.returnUrl,
+      [orderId],
+      now,
+    );
+    await runInTransaction(this.dataSource, async (manager) => {
+      await this.orders.insert(manager, { id: orderId, checkoutSessionId: session.id, ...input }, now);
+      await this.repository.insertSession(manager, session);
+    });
+    await this.scheduleExpiry(session);
+    const order = await this.orders.find(orderId);
+    if (!order) throw new Error(`order ${orderId} vanished after commit`);
+    return order;
+  }
+
+  async createCart(orderIds: string[]): Promise<CheckoutSession> {
+    const now = new Date();
+    const session = await runInTransaction(this.dataSource, async (manager) => {
+      const found = await this.orders.lockMany(manager, orderIds);
+      const byId = new Map(found.map((order) => [order.id, order]));
+      const missing = orderIds.find((id) => !byId.has(id));
+      if (missing) throw cartErrors.unknownOrder(missing);
+      const orders = orderIds.map((id) => byId.get(id) as Order);
+      if (new Set(orders.map((order) => order.buyerId)).size > 1) throw cartErrors.mixedBuyers();
+      if (new Set(orders.map((order) => order.currency)).size > 1) throw cartErrors.mixedCurrencies();
+      const unpayable = orders.find((order) => order.status !== 'awaiting_payment');
+      if (unpayable) throw cartErrors.notPayable(unpayable.id);
+      const total = orders.reduce((sum, order) => sum + order.amount, 0n);
+      const cart = this.newSession(
+        'cart',
+        orders[0].buyerId,
+        total,
+        orders[0].currency,
+        orders[0].returnUrl,
+        orderIds,
+        now,
+      );
+      await this.repository.insertSession(manager, cart);
+      return cart;
+    });
+    await this.scheduleExpiry(session);
+    return session;
+  }
+
+  async session(sessionId: string): Promise<CheckoutSession | undefined> {
+    return this.repository.findSession(this.dataSource.manager, sessionId);
+  }
+
+  async payment(paymentId: string): Promise<Payment | undefined> {
+    return this.repository.findPayment(this.dataSource.manager, paymentId);
+  }
+
+  async payments(
+    paymentIds: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<string, Payment>> {
+    const payments = await this.repository.findPayments(manager, [...new Set(paymentIds)]);
+    return new Map(payments.map((payment) => [payment.id, payment]));
+  }
+
+  /**
+   * The buyer submits the card form. Locks the session and its orders, refuses what cannot be
+   * paid, and records a processing payment; a second submit while one is in flight returns the
+   * first payment, so a double-submitted form pays once. The channel is called after commit.
+   */
+  async submitPayment(sessionId: string, card: CardInput): Promise<SubmitResult> {
+    const checked = checkCard(card);
+    if ('problem' in checked) return { kind: 'invalid_card', problem: checked.problem };
+    const now = new Date();
+    const outcome = await runInTransaction(
+      this.dataSource,
+      async (manager): Promise<SubmitResult & { payment?: Payment }> => {
+        const session = await this.repository.findSession(manager, sessionId, true);
+        if (!session) return { kind: 'not_found' };
+        if (session.status === 'paid') return { kind: 'not_payable', reason: 'paid' };
+        if (session.status === 'expired' || session.expiresAt.getTime() <= now.getTime())
+          return { kind: 'not_payable', reason: 'expired' };
+        const orders = await this.orders.lockMany(manager, session.orderIds);
+        const inFlight = orders.find((order) => order.pendingPaymentId !== null);
+        if (inFlight) return { kind: 'submitted', paymentId: inFlight.pendingPaymentId as string };
+        if (
+          orders.length !== session.orderIds.length ||
+          orders.some((order) => order.status !== 'awaiting_payment')
+        ) {
+          return {
+            kind: 'not_payable',
+            reason: orders.every((order) => order.paidAt !== null) ? 'paid' : 'not_awaiting_payment',
+          };
+        }
+        const payment: Payment = {
+          id: newId('pay'),
+          sessionId,
+          channel: 'sandbox',
+          amount: session.amount,
+          currency: session.currency,
+          status: 'processing',
+          cardBrand: checked.summary.brand,
+          cardLast4: checked.summary.last4,
+          failureCode: null,
+          channelReference: null,
+          reviewReason: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await this.repository.insertPayment(manager, payment);
+        for (const order of orders) {
+          await this.orders.update(
+            manager,
+            order.id,
+            { pending_payment_id: payment.id, latest_payment_id: payment.id },
+            now,
+          );
+        }
+        return { kind: 'submitted', paymentId: payment.id, payment };
+      },
+    );
+    if (outcome.kind === 'submitted' && outcome.payment) {
+      await this.sandbox.charge(outcome.payment, checked.digits);
+    }
+    return outcome.kind === 'submitted' ? { kind: 'submitted', paymentId: outcome.paymentId } : outcome;
+  }
+
+  /** Applies a payment's final result inside the notification's transaction; returns a review reason or null. */
+  async applyPaymentResult(
+    manager: EntityManager,
+    paymentId: string,
+    result: {
+      succeeded: boolean;
+      amount: bigint;
+      currency: string;
+      channelReference: string;
+      failureCode?: string;
+    },
+  ): Promise<{ outcome: 'applied' | 'duplicate' | 'flagged'; reviewReason?: string }> {
+    const now = new Date();
+    const payment = await this.repository.findPayment(manager, paymentId, true);
+    if (!payment) return { outcome: 'flagged', reviewReason: 'unknown_reference' };
+    if (payment.amount !== result.amount || payment.currency !== result.currency) {
+      await this.repository.updatePayment(manager, payment.id, { review_reason: 'amount_mismatch' }, now);
+      return { outcome: 'flagged', reviewReason: 'amount_mismatch' };
+    }
+    const newStatus = result.succeeded ? 'succeeded' : 'failed';
+    if (payment.status !== 'processing') {
+      if (payment.status === newStatus) return { outcome: 'duplicate' };
+      // A payment's first final result stands; a later, different one moves nothing.
+      await this.repository.updatePayment(manager, payment.id, { review_reason: 'late_contradiction' }, now);
+      return { outcome: 'flagged', reviewReason: 'late_contradiction' };
+    }
+    const session = await this.repository.findSession(manager, payment.sessionId, true);
+    const orders = await this.orders.lockMany(manager, session?.orderIds ?? []);
+    if (!result.succeeded) {
+      await this.repository.updatePayment(
+        manager,
+        payment.id,
+        {
+          status: 'failed',
+          failure_code: result.failureCode ?? 'payment_failed',
+          channel_reference: result.channelReference,
+        },
+        now,
+      );
+      for (const order of orders) {
+        if (order.pendingPaymentId === payment.id)
+          await this.orders.update(manager, order.id, { pending_payment_id: null }, now);
+      }
+      return { outcome: 'applied' };
+    }
+
+    const payable = orders.filter(
+      (order) => order.status === 'awaiting_payment' && order.pendingPaymentId === payment.id,
+    );
+    if (!session || payable.length !== session.orderIds.length) {
+      // The money arrived but an order can no longer take it (expired, cancelled, paid by
+      // another session): recorded, flagged for a refund, and never lost.
+      await this.repository.updatePayment(
+        manager,
+        payment.id,
+        { status: 'succeeded', channel_reference: result.channelReference, review_reason: 'refund_required' },
+        now,
+      );
+      for (const order of orders) {
+        if (order.pendingPaymentId === payment.id)
+          await this.orders.update(manager, order.id, { pending_payment_id: null }, now);
+      }
+      this.logger.warn(
+        { payment: payment.id },
+        'payment succeeded for orders that cannot be paid; flagged for refund',
+      );
+      return { outcome: 'flagged', reviewReason: 'refund_required' };
+    }
+
+    await this.repository.updatePayment(
+      manager,
+      payment.id,
+      { status: 'succeeded', channel_reference: result.channelReference },
+      now,
+    );
+    await this.repository.setSessionStatus(manager, session.id, session.status, 'paid', {
+      payment_id: payment.id,
+      paid_at: now,
+    });
+    const holds = await this.escrow.openHolds(
+      manager,
+      payable.map((order) => ({
+        orderId: order.id,
+        sellerId: order.sellerId,
+        amount: order.amount,
+        currency: order.currency,
+        feeBps: order.feeBps,
+        paymentId: payment.id,
+      })),
+      now,
+    );
+    await this.ledger.post(manager, {
+      reference: `payment:${payment.id}`,
+      kind: 'payment',
+      orderId: payable.length === 1 ? payable[0].id : undefined,
+      metadata: { payment_id: payment.id, orders: payable.length },
+      postings: [
+        { account: Accounts.channel(payment.channel), currency: payment.currency, amount: -payment.amount },
+        ...payable.map((order) => ({
+          account: Accounts.escrow(order.id),
+          currency: order.currency,
+          amount: order.amount,
+        })),
+      ],
+    });
+    const summary = paymentSummary({ ...payment, status: 'succeeded' });
+    for (const order of payable) {
+      await this.orders.transition(
+        manager,
+        order.id,
+        ['awaiting_payment'],
+        'paid',
+        { paid_at: now, pending_payment_id: null },
+        now,
+      );
+      const hold = holds.find((candidate) => candidate.orderId === order.id);
+      const paid: Order = { ...order, status: 'paid', paidAt: now, pendingPaymentId: null, updatedAt: now };
+      await this.outbox.record(
+        manager,
+        'order.paid',
+        order.id,
+        toOrderResource(paid, {
+          publicUrl: this.config.publicUrl,
+          latestPayment: summary,
+          hold: hold
+            ? { amount: Number(hold.amount), released: 0, refunded: 0, status: hold.status }
+            : undefined,
+        }),
+        now,
+      );
+    }
+    return { outcome: 'applied' };
+  }
+
+  /** Expires an unpaid session and its orders that still await payment (delayed job or sweep). */
+  async expireSession(sessionId: string, now = new Date()): Promise<boolean> {
+    return runInTransaction(this.dataSource, async (manager) => {
+      const session = await this.repository.findSession(manager, sessionId, true);
+      if (!session || session.status !== 'open' || session.expiresAt.getTime() > now.getTime()) return false;
+      await this.repository.setSessionStatus(manager, session.id, 'open', 'expired');
+      if (session.kind === 'cart') return true; // a cart's orders keep their own sessions
+      for (const order of await this.orders.lockMany(manager, session.orderIds)) {
+        if (order.status !== 'awaiting_payment') continue;
+        await this.orders.transition(
+          manager,
+          order.id,
+          ['awaiting_payment'],
+          'expired',
+          { expired_at: now, pending_payment_id: null },
+          now,
+        );
+        await this.outbox.record(
+          manager,
+          'order.expired',
+          order.id,
+          toOrderResource(
+            { ...order, status: 'expired', expiredAt: now, updatedAt: now },
+            { publicUrl: this.config.publicUrl },
+          ),
+          now,
+        );
+      }
+      return true;
+    });
+  }
+
+  /** Sweep: expires sessions whose delayed job was lost (Redis wiped, worker down). */
+  async expireOverdueSessions(limit = 500, now = new Date()): Promise<number> {
+    const ids = await this.repository.openSessionIdsExpiredBefore(this.dataSource.manager, now, limit);
+    let expired = 0;
+    for (const id of ids) if (await this.expireSession(id, now)) expired += 1;
+    return expired;
+  }
+
+  private newSession(
+    kind: 'order' | 'cart',
+    buyerId: string,
+    amount: bigint,
+    currency: string,
+    returnUrl: string | null,
+    orderIds: string[],
+    now: Date,
+  ): CheckoutSession {
+    return {
+      id: newSecretToken('cs'),
+      kind,
+      buyerId,
+      amount,
+      currency,
+      status: 'open',
+      returnUrl,
+      paymentId: null,
+      expiresAt: new Date(now.getTime() + this.config.checkoutExpiresAfterMs),
+      paidAt: null,
+      createdAt: now,
+      orderIds,
+    };
+  }
+
+  private async scheduleExpiry(session: CheckoutSession): Promise<void> {
+    const delay = Math.max(0, session.expiresAt.getTime() - Date.now());
+    try {
+      await this.queues
+        .get(QUEUES.payments)
+        .add(
+          EXPIRE_SESSION_JOB,
+          { sessionId: session.id },
+          {
+            jobId: `expire:${session.id}`,
+            delay,
+            removeOnComplete: 1000,
+            removeOnFail: 5000,
+            attempts: 5,
+            backoff: { type: 'exponential', delay: 1000 },
+          },
+        );
+    } catch (error) {
+      // The sweep finds the session in MySQL if Redis cannot take the job now.
+      this.logger.warn(
+        { session: session.id, err: String(error) },
+        'could not schedule checkout expiry; the sweep will',
+      );
+    }
+  }
+}

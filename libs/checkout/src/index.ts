@@ -1,0 +1,19 @@
+export { checkCard, cardBrand } from './card';
+export type { CardInput, CardProblem, CardSummary } from './card';
+export { CartError, NotificationRejectedError } from './checkout.errors';
+export { CheckoutModule } from './checkout.module';
+export { CheckoutService, EXPIRE_SESSION_JOB, paymentSummary } from './checkout.service';
+export type { NewOrderInput, SubmitResult } from './checkout.service';
+export type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
+export { checkoutMigrations } from './migrations';
+export { NotificationIntakeService } from './notification-intake.service';
+export type { IntakeResult } from './notification-intake.service';
+export {
+  SANDBOX_DELIVER_JOB,
+  SANDBOX_QUEUE,
+  sandboxBehaviour,
+  SandboxChannel,
+  SandboxDeliveryHandler,
+} from './sandbox-channel';
+export type { SandboxNotification } from './sandbox-channel';
+export { signPayload, verifySignature, SIGNATURE_TOLERANCE_SECONDS } from './signature';

@@ -1,0 +1,135 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, isDuplicateKeyError, runInTransaction } from '@danbao/platform';
+import { NotificationRejectedError } from './checkout.errors';
+import { CheckoutService } from './checkout.service';
+import { verifySignature } from './signature';
+
+export interface IntakeResult {
+  id: string;
+  outcome: 'applied' | 'duplicate' | 'flagged' | 'ignored';
+  review_reason?: string;
+}
+
+interface ParsedNotification {
+  id: string;
+  type: string;
+  data: {
+    reference: string;
+    amount?: unknown;
+    currency?: unknown;
+    channel_reference?: unknown;
+    failure_code?: unknown;
+  };
+}
+
+function parse(body: string): ParsedNotification {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new NotificationRejectedError('body is not JSON');
+  }
+  const candidate = value as Partial<ParsedNotification> | null;
+  if (
+    !candidate ||
+    typeof candidate !== 'object' ||
+    typeof candidate.id !== 'string' ||
+    !/^[A-Za-z0-9_.:-]{1,128}$/.test(candidate.id) ||
+    typeof candidate.type !== 'string' ||
+    candidate.type.length > 64 ||
+    !candidate.data ||
+    typeof candidate.data !== 'object' ||
+    typeof candidate.data.reference !== 'string' ||
+    candidate.data.reference.length > 128
+  ) {
+    throw new NotificationRejectedError('id, type or data.reference missing');
+  }
+  return candidate as ParsedNotification;
+}
+
+/**
+ * Channel notifications in: verified against the channel's secret and the 5-minute window over
+ * the raw body, stored once by their own id, and applied in the same transaction as they are
+ * stored. Anything authentic answers 200 once stored, whether it applied or was flagged.
+ */
+@Injectable()
+export class NotificationIntakeService {
+  private readonly logger = new Logger(NotificationIntakeService.name);
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CheckoutService) private readonly checkout: CheckoutService,
+  ) {}
+
+  async receive(
+    channel: string,
+    rawBody: string,
+    signatureHeader: string | undefined,
+  ): Promise<IntakeResult> {
+    if (channel !== 'sandbox') throw new NotificationRejectedError(`unknown channel ${channel}`);
+    const check = verifySignature(this.config.sandboxChannelSecret, rawBody, signatureHeader);
+    if (!check.valid) throw new NotificationRejectedError(check.reason);
+    const notification = parse(rawBody);
+
+    return runInTransaction(this.dataSource, async (manager): Promise<IntakeResult> => {
+      try {
+        await manager.query(
+          `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, received_at) VALUES (?, ?, ?, ?, ?, 'received', ?)`,
+          [channel, notification.id, notification.type, notification.data.reference, rawBody, new Date()],
+        );
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return { id: notification.id, outcome: 'duplicate' };
+        throw error;
+      }
+      const result = await this.apply(manager, notification);
+      await manager.query(
+        'UPDATE channel_notifications SET outcome = ?, review_reason = ? WHERE channel = ? AND notification_id = ?',
+        [result.outcome, result.review_reason ?? null, channel, notification.id],
+      );
+      if (result.outcome === 'flagged')
+        this.logger.warn(
+          { notification: notification.id, reason: result.review_reason },
+          'notification flagged for review',
+        );
+      return result;
+    });
+  }
+
+  private async apply(
+    manager: import('typeorm').EntityManager,
+    notification: ParsedNotification,
+  ): Promise<IntakeResult> {
+    const { data } = notification;
+    switch (notification.type) {
+      case 'payment.succeeded':
+      case 'payment.failed': {
+        const amount = data.amount;
+        if (
+          typeof amount !== 'number' ||
+          !Number.isSafeInteger(amount) ||
+          typeof data.currency !== 'string'
+        ) {
+          return { id: notification.id, outcome: 'flagged', review_reason: 'amount_mismatch' };
+        }
+        const applied = await this.checkout.applyPaymentResult(manager, data.reference, {
+          succeeded: notification.type === 'payment.succeeded',
+          amount: BigInt(amount),
+          currency: data.currency,
+          channelReference:
+            typeof data.channel_reference === 'string' ? data.channel_reference.slice(0, 128) : '',
+          failureCode: typeof data.failure_code === 'string' ? data.failure_code.slice(0, 64) : undefined,
+        });
+        return {
+          id: notification.id,
+          outcome: applied.outcome,
+          ...(applied.reviewReason ? { review_reason: applied.reviewReason } : {}),
+        };
+      }
+      default:
+        // Refund and payout results come with their capabilities; until then they are kept for review.
+        return { id: notification.id, outcome: 'flagged', review_reason: 'unsupported_type' };
+    }
+  }
+}

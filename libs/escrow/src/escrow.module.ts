@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { LedgerModule } from '@danbao/ledger';
+import { NotificationsModule } from '@danbao/notifications';
+import { OrdersModule } from '@danbao/orders';
+import { EscrowJobs } from './escrow.jobs';
+import { EscrowService } from './escrow.service';
+import { EscrowSweep } from './escrow.sweep';
+import { HoldExpiryService } from './hold-expiry.service';
+import { ReceiptService } from './receipt.service';
+import { ReleaseService } from './release.service';
+
+const SERVICES = [EscrowService, EscrowJobs, ReceiptService, ReleaseService, HoldExpiryService, EscrowSweep];
+
+@Module({
+  imports: [OrdersModule, LedgerModule, NotificationsModule],
+  providers: SERVICES,
+  exports: SERVICES,
+})
+export class EscrowModule {}

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Accounts, LedgerService } from '@danbao/ledger';
+import { OutboxService } from '@danbao/notifications';
+import { OrdersService } from '@danbao/orders';
+import { APP_CONFIG, AppConfig, runInTransaction } from '@danbao/platform';
+import { HoldRef, HoldRepository } from './hold.repository';
+import { decideExpiry, expiryNoticeDue } from './hold.state';
+import { toHoldObject } from './hold.types';
+
+/**
+ * The only channel so far: a refund goes back through the channel the buyer paid with, and the
+ * sandbox acquirer is the one channel there is (escrow cannot see the payment's own channel).
+ */
+const REFUND_CHANNEL = 'sandbox';
+const NOTICE_CHUNK = 200;
+
+export type ExpiryOutcome = 'refunded' | 'flagged' | 'none';
+
+/**
+ * The horizon of a hold (MAX_HOLD): `hold.expiring` goes out HOLD_EXPIRY_NOTICE before it; at it,
+ * a never-shipped, undisputed order is refunded to the buyer and any other open hold is flagged
+ * for admins (GET /v1/admin/holds?status=overdue).
+ */
+@Injectable()
+export class HoldExpiryService {
+  private readonly logger = new Logger(HoldExpiryService.name);
+  private readonly holds = new HoldRepository();
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(LedgerService) private readonly ledger: LedgerService,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+  ) {}
+
+  /** Records `hold.expiring` once for every open hold within the notice; returns how many. */
+  async notifyExpiring(now = new Date(), limit = 5000): Promise<number> {
+    const ids = await this.holds.findExpiryNoticeDue(
+      this.dataSource.manager,
+      new Date(now.getTime() + this.config.holdExpiryNoticeMs),
+      limit,
+    );
+    let notified = 0;
+    for (let start = 0; start < ids.length; start += NOTICE_CHUNK) {
+      const chunk = ids.slice(start, start + NOTICE_CHUNK);
+      notified += await runInTransaction(this.dataSource, async (manager) => {
+        const due = (await this.holds.lockByIds(manager, chunk)).filter((hold) =>
+          expiryNoticeDue(hold, this.config.holdExpiryNoticeMs, now),
+        );
+        if (due.length === 0) return 0;
+        await this.holds.markExpiryNotified(
+          manager,
+          due.map((hold) => hold.id),
+          now,
+        );
+        await this.outbox.recordMany(
+          manager,
+          due.map((hold) => ({ type: 'hold.expiring' as const, objectId: hold.id, object: toHoldObject(hold) })),
+          now,
+        );
+        return due.length;
+      });
+    }
+    return notified;
+  }
+
+  /** Open holds past their horizon that still need a decision (the sweep queues a job for each). */
+  async findExpired(now = new Date(), limit = 5000): Promise<HoldRef[]> {
+    return this.holds.findExpired(this.dataSource.manager, now, limit);
+  }
+
+  /** Resolves one hold past MAX_HOLD: refund a never-shipped undisputed order, flag anything else. */
+  async expire(ref: HoldRef, now = new Date()): Promise<ExpiryOutcome> {
+    const outcome = await runInTransaction(this.dataSource, async (manager): Promise<ExpiryOutcome> => {
+      const order = await this.orders.lock(manager, ref.orderId);
+      const hold = await this.holds.lockByOrderId(manager, ref.orderId);
+      if (!order || !hold || hold.id !== ref.holdId) return 'none';
+      const decision = decideExpiry(hold, order.status, now);
+      if (decision.kind === 'none') return 'none';
+      if (decision.kind === 'flag') {
+        await this.holds.markOverdue(manager, hold.id, now);
+        return 'flagged';
+      }
+      if (!(await this.holds.markRefunded(manager, hold.id, hold.amount, now))) return 'none';
+      if (!(await this.orders.transition(manager, order.id, ['paid'], 'refunded', {}, now))) {
+        throw new Error(`Order ${order.id} changed under its lock`);
+      }
+      await this.ledger.post(manager, {
+        reference: `hold-expiry-refund:${hold.id}`,
+        kind: 'refund',
+        orderId: order.id,
+        metadata: { hold_id: hold.id, reason: 'max_hold' },
+        postings: [
+          { account: Accounts.escrow(order.id), currency: hold.currency, amount: -hold.amount },
+          { account: Accounts.channel(REFUND_CHANNEL), currency: hold.currency, amount: hold.amount },
+        ],
+      });
+      await this.outbox.record(
+        manager,
+        'hold.refunded',
+        hold.id,
+        toHoldObject({ ...hold, status: 'refunded', refunded: hold.amount, resolvedAt: now, updatedAt: now }),
+        now,
+      );
+      return 'refunded';
+    });
+    if (outcome !== 'none') this.logger.log({ hold: ref.holdId, outcome }, 'hold reached MAX_HOLD');
+    return outcome;
+  }
+}

@@ -1,0 +1,230 @@
+import { EntityManager } from 'typeorm';
+import type { Hold, HoldStatus } from './hold.types';
+
+interface HoldRow {
+  id: string;
+  order_id: string;
+  seller_id: string;
+  amount: string;
+  currency: string;
+  fee_bps: number;
+  status: HoldStatus;
+  fee: string;
+  released: string;
+  refunded: string;
+  payment_id: string;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  resolved_at: Date | null;
+  release_due_at?: Date | null;
+  confirmed_at?: Date | null;
+  expiry_notified_at?: Date | null;
+  overdue_at?: Date | null;
+}
+
+export function toHold(row: HoldRow): Hold {
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    sellerId: row.seller_id,
+    amount: BigInt(row.amount),
+    currency: row.currency,
+    feeBps: Number(row.fee_bps),
+    status: row.status,
+    fee: BigInt(row.fee),
+    released: BigInt(row.released),
+    refunded: BigInt(row.refunded),
+    paymentId: row.payment_id,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    resolvedAt: row.resolved_at,
+    releaseDueAt: row.release_due_at ?? null,
+    confirmedAt: row.confirmed_at ?? null,
+    expiryNotifiedAt: row.expiry_notified_at ?? null,
+    overdueAt: row.overdue_at ?? null,
+  };
+}
+
+/** A hold and its order, as the sweep finds work: ids only. */
+export interface HoldRef {
+  holdId: string;
+  orderId: string;
+}
+
+/** A hold being released: what the seller and the platform get. */
+export interface ReleaseRow {
+  id: string;
+  fee: bigint;
+  net: bigint;
+}
+
+const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0;
+const marks = (count: number): string => new Array<string>(count).fill('?').join(',');
+
+/** Narrow SQL for holds; every method takes the caller's EntityManager (its transaction). */
+export class HoldRepository {
+  async insertMany(manager: EntityManager, holds: Hold[]): Promise<void> {
+    if (holds.length === 0) return;
+    await manager.query(
+      `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, expires_at, created_at, updated_at)
+       VALUES ${holds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      holds.flatMap((hold) => [
+        hold.id,
+        hold.orderId,
+        hold.sellerId,
+        hold.amount.toString(),
+        hold.currency,
+        hold.feeBps,
+        hold.status,
+        hold.paymentId,
+        hold.expiresAt,
+        hold.createdAt,
+        hold.updatedAt,
+      ]),
+    );
+  }
+
+  async findByOrderIds(manager: EntityManager, orderIds: string[]): Promise<Hold[]> {
+    if (orderIds.length === 0) return [];
+    const rows: HoldRow[] = await manager.query(
+      `SELECT * FROM holds WHERE order_id IN (${marks(orderIds.length)})`,
+      orderIds,
+    );
+    return rows.map(toHold);
+  }
+
+  async findById(manager: EntityManager, id: string): Promise<Hold | undefined> {
+    const rows: HoldRow[] = await manager.query('SELECT * FROM holds WHERE id = ?', [id]);
+    return rows[0] ? toHold(rows[0]) : undefined;
+  }
+
+  /** The hold of an order, locked; callers lock the order first (orders before holds, always). */
+  async lockByOrderId(manager: EntityManager, orderId: string): Promise<Hold | undefined> {
+    const rows: HoldRow[] = await manager.query('SELECT * FROM holds WHERE order_id = ? FOR UPDATE', [orderId]);
+    return rows[0] ? toHold(rows[0]) : undefined;
+  }
+
+  /** Holds by id, locked in id order (a fixed order, so two batches never deadlock on them). */
+  async lockByIds(manager: EntityManager, ids: string[]): Promise<Hold[]> {
+    if (ids.length === 0) return [];
+    const sorted = [...new Set(ids)].sort();
+    const rows: HoldRow[] = await manager.query(
+      `SELECT * FROM holds WHERE id IN (${marks(sorted.length)}) ORDER BY id FOR UPDATE`,
+      sorted,
+    );
+    return rows.map(toHold);
+  }
+
+  /** Order ids of holds, read without locks (a hold's order never changes). */
+  async orderIdsOf(manager: EntityManager, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: string; order_id: string }[] = await manager.query(
+      `SELECT id, order_id FROM holds WHERE id IN (${marks(ids.length)})`,
+      ids,
+    );
+    return new Map(rows.map((row) => [row.id, row.order_id]));
+  }
+
+  async setReleaseDue(manager: EntityManager, id: string, dueAt: Date, now: Date): Promise<void> {
+    await manager.query('UPDATE holds SET release_due_at = ?, updated_at = ? WHERE id = ?', [dueAt, now, id]);
+  }
+
+  /** The buyer's confirmation: the release is due now (or earlier, if the deadline already passed). */
+  async markConfirmed(manager: EntityManager, id: string, now: Date): Promise<boolean> {
+    const result = await manager.query(
+      `UPDATE holds SET confirmed_at = ?, release_due_at = IF(release_due_at IS NULL OR release_due_at > ?, ?, release_due_at),
+         updated_at = ?
+       WHERE id = ? AND status = 'held' AND confirmed_at IS NULL`,
+      [now, now, now, now, id],
+    );
+    return affected(result) === 1;
+  }
+
+  /** Releases several held holds in one statement; returns how many rows it changed. */
+  async markReleased(manager: EntityManager, rows: ReleaseRow[], now: Date): Promise<number> {
+    if (rows.length === 0) return 0;
+    const feeCases = rows.map(() => 'WHEN ? THEN ?').join(' ');
+    const netCases = rows.map(() => 'WHEN ? THEN ?').join(' ');
+    const result = await manager.query(
+      `UPDATE holds SET status = 'released', fee = CASE id ${feeCases} END, released = CASE id ${netCases} END,
+         resolved_at = ?, updated_at = ?
+       WHERE id IN (${marks(rows.length)}) AND status = 'held'`,
+      [
+        ...rows.flatMap((row) => [row.id, row.fee]),
+        ...rows.flatMap((row) => [row.id, row.net]),
+        now,
+        now,
+        ...rows.map((row) => row.id),
+      ],
+    );
+    return affected(result);
+  }
+
+  async markRefunded(manager: EntityManager, id: string, refunded: bigint, now: Date): Promise<boolean> {
+    const result = await manager.query(
+      `UPDATE holds SET status = 'refunded', refunded = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND status = 'held'`,
+      [refunded, now, now, id],
+    );
+    return affected(result) === 1;
+  }
+
+  async markOverdue(manager: EntityManager, id: string, now: Date): Promise<boolean> {
+    const result = await manager.query(
+      `UPDATE holds SET overdue_at = ?, updated_at = ? WHERE id = ? AND overdue_at IS NULL AND status IN ('held', 'frozen')`,
+      [now, now, id],
+    );
+    return affected(result) === 1;
+  }
+
+  async markExpiryNotified(manager: EntityManager, ids: string[], now: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await manager.query(
+      `UPDATE holds SET expiry_notified_at = ?, updated_at = ?
+       WHERE id IN (${marks(ids.length)}) AND expiry_notified_at IS NULL AND status IN ('held', 'frozen')`,
+      [now, now, ...ids],
+    );
+    return affected(result);
+  }
+
+  /** Held holds whose release is due, oldest deadline first (index holds_release_due). */
+  async findDueForRelease(manager: EntityManager, now: Date, limit: number): Promise<(HoldRef & { dueAt: Date })[]> {
+    const rows: { id: string; order_id: string; release_due_at: Date }[] = await manager.query(
+      `SELECT id, order_id, release_due_at FROM holds
+       WHERE status = 'held' AND release_due_at <= ? ORDER BY release_due_at LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map((row) => ({ holdId: row.id, orderId: row.order_id, dueAt: row.release_due_at }));
+  }
+
+  /** Open holds within `before` of their horizon that have had no notice yet (index holds_status_expiry). */
+  async findExpiryNoticeDue(manager: EntityManager, before: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM holds WHERE status IN ('held', 'frozen') AND expires_at <= ? AND expiry_notified_at IS NULL
+       ORDER BY expires_at LIMIT ?`,
+      [before, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Open holds past their horizon that are not flagged yet. */
+  async findExpired(manager: EntityManager, now: Date, limit: number): Promise<HoldRef[]> {
+    const rows: { id: string; order_id: string }[] = await manager.query(
+      `SELECT id, order_id FROM holds WHERE status IN ('held', 'frozen') AND expires_at <= ? AND overdue_at IS NULL
+       ORDER BY expires_at LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map((row) => ({ holdId: row.id, orderId: row.order_id }));
+  }
+
+  /** Flagged holds still open, by id (cursor pagination). */
+  async listOverdue(manager: EntityManager, limit: number, startingAfter?: string): Promise<{ data: Hold[]; hasMore: boolean }> {
+    const rows: HoldRow[] = await manager.query(
+      `SELECT * FROM holds WHERE overdue_at IS NOT NULL AND status IN ('held', 'frozen')${startingAfter ? ' AND id > ?' : ''}
+       ORDER BY id LIMIT ?`,
+      startingAfter ? [startingAfter, limit + 1] : [limit + 1],
+    );
+    return { data: rows.slice(0, limit).map(toHold), hasMore: rows.length > limit };
+  }
+}

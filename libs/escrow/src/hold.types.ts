@@ -1,0 +1,62 @@
+export const HOLD_STATUSES = ['held', 'frozen', 'released', 'refunded', 'partially_refunded'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+export interface Hold {
+  id: string;
+  orderId: string;
+  sellerId: string;
+  amount: bigint;
+  currency: string;
+  feeBps: number;
+  status: HoldStatus;
+  fee: bigint;
+  released: bigint;
+  refunded: bigint;
+  paymentId: string;
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  resolvedAt: Date | null;
+  /** When the release falls due: the receipt deadline, or the buyer's confirmation. */
+  releaseDueAt: Date | null;
+  /** When the buyer confirmed receipt (null before, and for releases by deadline). */
+  confirmedAt: Date | null;
+  /** When `hold.expiring` was recorded. */
+  expiryNotifiedAt: Date | null;
+  /** When the hold was flagged past MAX_HOLD for a person to look at. */
+  overdueAt: Date | null;
+}
+
+export interface NewHold {
+  orderId: string;
+  sellerId: string;
+  amount: bigint;
+  currency: string;
+  feeBps: number;
+  paymentId: string;
+}
+
+/** A hold as events and the admin API show it (API.md, Events): amounts are JSON integers. */
+export interface HoldObject {
+  id: string;
+  order_id: string;
+  amount: number;
+  fee: number;
+  net: number;
+  refunded: number;
+  currency: string;
+  status: HoldStatus;
+}
+
+export function toHoldObject(hold: Hold): HoldObject {
+  return {
+    id: hold.id,
+    order_id: hold.orderId,
+    amount: Number(hold.amount),
+    fee: Number(hold.fee),
+    net: Number(hold.released),
+    refunded: Number(hold.refunded),
+    currency: hold.currency,
+    status: hold.status,
+  };
+}

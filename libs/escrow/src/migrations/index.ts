@@ -1,0 +1,4 @@
+import { Holds1764000420000 } from './1764000420000-holds';
+import { HoldDeadlines1764000500100 } from './1764000500100-hold-deadlines';
+
+export const escrowMigrations = [Holds1764000420000, HoldDeadlines1764000500100];

@@ -1,0 +1,167 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Accounts, LedgerService, PostInput } from '@danbao/ledger';
+import { splitFee } from '@danbao/money';
+import { OutboxService } from '@danbao/notifications';
+import { Order, OrdersService, toOrderResource } from '@danbao/orders';
+import { APP_CONFIG, AppConfig, runInTransaction } from '@danbao/platform';
+import { HoldRef, HoldRepository, ReleaseRow } from './hold.repository';
+import { decideRelease, ReleaseSkip } from './hold.state';
+import { Hold, toHoldObject } from './hold.types';
+
+export type ReleaseOutcome =
+  | { status: 'released'; fee: bigint; net: bigint }
+  | { status: 'skipped'; reason: ReleaseSkip }
+  | { status: 'failed'; error: Error };
+
+export interface ReleaseHooks {
+  /** Runs inside the transaction, after every write and before COMMIT (crash tests). */
+  beforeCommit?: () => void;
+  /** Runs right after COMMIT, before the callers hear of it (crash tests). */
+  afterCommit?: () => void;
+}
+
+interface Releasing {
+  hold: Hold;
+  order: Order;
+  fee: bigint;
+  net: bigint;
+}
+
+/**
+ * Releases held funds to sellers, in batches: one transaction for all the holds that are ready
+ * together (as TigerBeetle batches transfers), each hold still guarded on its own. Per batch:
+ * lock the orders then the holds (both in id order), decide each hold under its locks (a hold
+ * already released, frozen or not yet due is a no-op), then one UPDATE of the holds, one of the
+ * orders, one ledger postMany (the deltas of one seller, and of the fee account, summed into one
+ * balance update) and one INSERT of the outbox events; commit. If the batch fails for any reason
+ * other than a deadlock (which runInTransaction retries), its members are released one by one,
+ * so that one bad hold never blocks the others.
+ */
+@Injectable()
+export class ReleaseService {
+  private readonly logger = new Logger(ReleaseService.name);
+  private readonly holds = new HoldRepository();
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(LedgerService) private readonly ledger: LedgerService,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
+  ) {}
+
+  /** Releases what is due among these holds; the outcome of each, by hold id. */
+  async releaseBatch(refs: HoldRef[], hooks: ReleaseHooks = {}): Promise<Map<string, ReleaseOutcome>> {
+    const unique = refs.filter((ref, index) => refs.findIndex((other) => other.holdId === ref.holdId) === index);
+    if (unique.length === 0) return new Map();
+    try {
+      return await this.commit(unique, hooks);
+    } catch (error) {
+      if (unique.length === 1) return new Map([[unique[0].holdId, { status: 'failed', error: error as Error }]]);
+      this.logger.warn(
+        { err: (error as Error).message, holds: unique.length },
+        'release batch failed; releasing its members one by one',
+      );
+    }
+    const outcomes = new Map<string, ReleaseOutcome>();
+    for (const ref of unique) {
+      try {
+        const [outcome] = (await this.commit([ref], hooks)).values();
+        outcomes.set(ref.holdId, outcome);
+      } catch (error) {
+        outcomes.set(ref.holdId, { status: 'failed', error: error as Error });
+      }
+    }
+    return outcomes;
+  }
+
+  private async commit(refs: HoldRef[], hooks: ReleaseHooks): Promise<Map<string, ReleaseOutcome>> {
+    const outcomes = await runInTransaction(this.dataSource, async (manager) => {
+      const result = await this.releaseInTransaction(manager, refs, new Date());
+      hooks.beforeCommit?.();
+      return result;
+    });
+    hooks.afterCommit?.();
+    return outcomes;
+  }
+
+  private async releaseInTransaction(
+    manager: EntityManager,
+    refs: HoldRef[],
+    now: Date,
+  ): Promise<Map<string, ReleaseOutcome>> {
+    // Orders before holds, each in id order: the lock order of every escrow use case.
+    const orders = new Map(
+      (await this.orders.lockMany(manager, refs.map((ref) => ref.orderId))).map((order) => [order.id, order]),
+    );
+    const holds = new Map((await this.holds.lockByIds(manager, refs.map((ref) => ref.holdId))).map((hold) => [hold.id, hold]));
+
+    const outcomes = new Map<string, ReleaseOutcome>();
+    const releasing: Releasing[] = [];
+    for (const ref of refs) {
+      const hold = holds.get(ref.holdId);
+      // A job naming a hold of another order is a bug elsewhere; it must not release anything.
+      const order = hold && hold.orderId === ref.orderId ? orders.get(hold.orderId) : undefined;
+      const decision = decideRelease(order ? hold : undefined, order?.status, now);
+      if (decision.kind === 'skip') {
+        outcomes.set(ref.holdId, { status: 'skipped', reason: decision.reason });
+        continue;
+      }
+      const { fee, net } = splitFee(hold!.amount, hold!.feeBps);
+      releasing.push({ hold: hold!, order: order!, fee, net });
+      outcomes.set(ref.holdId, { status: 'released', fee, net });
+    }
+    if (releasing.length === 0) return outcomes;
+
+    const rows: ReleaseRow[] = releasing.map(({ hold, fee, net }) => ({ id: hold.id, fee, net }));
+    const changedHolds = await this.holds.markReleased(manager, rows, now);
+    const changedOrders = await this.orders.transitionMany(
+      manager,
+      releasing.map(({ order }) => order.id),
+      ['shipped', 'paid'],
+      'completed',
+      { completed_at: now },
+      now,
+    );
+    if (changedHolds !== releasing.length || changedOrders !== releasing.length) {
+      throw new Error(`Release batch changed ${changedHolds} holds and ${changedOrders} orders of ${releasing.length}`);
+    }
+    await this.ledger.postMany(manager, releasing.map(releasePosting));
+    await this.outbox.recordMany(
+      manager,
+      releasing.flatMap(({ hold, order, fee, net }) => {
+        const released: Hold = { ...hold, status: 'released', fee, released: net, resolvedAt: now, updatedAt: now };
+        const completed: Order = { ...order, status: 'completed', completedAt: now, updatedAt: now };
+        return [
+          { type: 'hold.released' as const, objectId: hold.id, object: toHoldObject(released) },
+          {
+            type: 'order.completed' as const,
+            objectId: order.id,
+            object: toOrderResource(completed, {
+              publicUrl: this.config.publicUrl,
+              hold: { amount: Number(hold.amount), released: Number(net), refunded: 0, status: 'released' },
+            }),
+          },
+        ];
+      }),
+      now,
+    );
+    return outcomes;
+  }
+}
+
+/** escrow:<order> → seller:<id>:available (amount − fee) and → platform:fees (fee). */
+export function releasePosting({ hold, fee, net }: { hold: Hold; fee: bigint; net: bigint }): PostInput {
+  return {
+    reference: `release:${hold.id}`,
+    kind: 'release',
+    orderId: hold.orderId,
+    metadata: { hold_id: hold.id, fee_bps: hold.feeBps },
+    postings: [
+      { account: Accounts.escrow(hold.orderId), currency: hold.currency, amount: -hold.amount },
+      ...(net > 0n ? [{ account: Accounts.sellerAvailable(hold.sellerId), currency: hold.currency, amount: net }] : []),
+      ...(fee > 0n ? [{ account: Accounts.platformFees(), currency: hold.currency, amount: fee }] : []),
+    ],
+  };
+}

@@ -1,0 +1,6 @@
+export { notificationsMigrations } from './migrations';
+export { NotificationsModule } from './notifications.module';
+export { NOTIFICATION_JOBS, OutboxRelay } from './outbox.relay';
+export type { DeliverEventData } from './outbox.relay';
+export { OutboxService } from './outbox.service';
+export type { EventType, RecordedEvent } from './outbox.service';

@@ -1,0 +1,4 @@
+import { Outbox1764000410000 } from './1764000410000-outbox';
+import { OutboxDispatch1764000500200 } from './1764000500200-outbox-dispatch';
+
+export const notificationsMigrations = [Outbox1764000410000, OutboxDispatch1764000500200];

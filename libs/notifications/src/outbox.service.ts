@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { newId } from '@danbao/platform';
+
+/** The event types of API.md. */
+export type EventType =
+  | 'order.paid'
+  | 'order.shipped'
+  | 'order.completed'
+  | 'order.cancelled'
+  | 'order.expired'
+  | 'hold.released'
+  | 'hold.refunded'
+  | 'hold.expiring'
+  | 'dispute.opened'
+  | 'dispute.accepted'
+  | 'dispute.rejected'
+  | 'dispute.escalated'
+  | 'dispute.resolved'
+  | 'payout.paid'
+  | 'payout.failed';
+
+export interface RecordedEvent {
+  id: string;
+  type: EventType;
+  created_at: string;
+  data: { object: unknown };
+}
+
+/**
+ * The outbox: an event is a row written in the same database transaction as the change it
+ * reports, so it exists exactly when the change does. A relay publishes the rows afterwards.
+ */
+@Injectable()
+export class OutboxService {
+  async record(manager: EntityManager, type: EventType, objectId: string, object: unknown, now = new Date()): Promise<RecordedEvent> {
+    const event: RecordedEvent = { id: newId('evt'), type, created_at: now.toISOString(), data: { object } };
+    await manager.query('INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)', [
+      event.id,
+      type,
+      objectId,
+      JSON.stringify(event),
+      now,
+    ]);
+    return event;
+  }
+
+  /** Several events in one INSERT, in the caller's transaction (batched releases record two per hold). */
+  async recordMany(
+    manager: EntityManager,
+    events: { type: EventType; objectId: string; object: unknown }[],
+    now = new Date(),
+  ): Promise<RecordedEvent[]> {
+    if (events.length === 0) return [];
+    const recorded = events.map((event) => ({
+      objectId: event.objectId,
+      event: { id: newId('evt'), type: event.type, created_at: now.toISOString(), data: { object: event.object } } as RecordedEvent,
+    }));
+    await manager.query(
+      `INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES ${recorded.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      recorded.flatMap(({ objectId, event }) => [event.id, event.type, objectId, JSON.stringify(event), now]),
+    );
+    return recorded.map(({ event }) => event);
+  }
+
+  async list(manager: EntityManager, options: { type?: string; limit: number; startingAfter?: string }): Promise<{ data: RecordedEvent[]; hasMore: boolean }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.type) {
+      where.push('type = ?');
+      params.push(options.type);
+    }
+    if (options.startingAfter) {
+      where.push('id < ?');
+      params.push(options.startingAfter);
+    }
+    const rows: { payload: string }[] = await manager.query(
+      `SELECT payload FROM outbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      [...params, options.limit + 1],
+    );
+    return { data: rows.slice(0, options.limit).map((row) => JSON.parse(row.payload) as RecordedEvent), hasMore: rows.length > options.limit };
+  }
+}

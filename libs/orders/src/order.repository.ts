@@ -1,0 +1,189 @@
+import { EntityManager } from 'typeorm';
+import type { OrderStatus } from './order.state';
+import type { NewOrder, Order, OrderFilter, Page } from './order.types';
+
+interface OrderRow {
+  id: string;
+  buyer_id: string;
+  seller_id: string;
+  amount: string;
+  currency: string;
+  description: string;
+  fee_bps: number;
+  auto_confirm_days: number | null;
+  return_url: string | null;
+  metadata: string | null;
+  status: OrderStatus;
+  checkout_session_id: string;
+  latest_payment_id: string | null;
+  pending_payment_id: string | null;
+  shipment_method: string | null;
+  shipment_carrier: string | null;
+  shipment_tracking_number: string | null;
+  shipped_at: Date | null;
+  auto_confirm_at: Date | null;
+  buyer_extended: number;
+  seller_extended: number;
+  paid_at: Date | null;
+  cancelled_at: Date | null;
+  expired_at: Date | null;
+  completed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    buyerId: row.buyer_id,
+    sellerId: row.seller_id,
+    amount: BigInt(row.amount),
+    currency: row.currency,
+    description: row.description,
+    feeBps: Number(row.fee_bps),
+    autoConfirmDays: row.auto_confirm_days === null ? null : Number(row.auto_confirm_days),
+    returnUrl: row.return_url,
+    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
+    status: row.status,
+    checkoutSessionId: row.checkout_session_id,
+    latestPaymentId: row.latest_payment_id,
+    pendingPaymentId: row.pending_payment_id,
+    shipmentMethod: row.shipment_method,
+    shipmentCarrier: row.shipment_carrier,
+    shipmentTrackingNumber: row.shipment_tracking_number,
+    shippedAt: row.shipped_at,
+    autoConfirmAt: row.auto_confirm_at,
+    buyerExtended: Boolean(row.buyer_extended),
+    sellerExtended: Boolean(row.seller_extended),
+    paidAt: row.paid_at,
+    cancelledAt: row.cancelled_at,
+    expiredAt: row.expired_at,
+    completedAt: row.completed_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0;
+
+/** Narrow SQL for orders; every method takes the caller's EntityManager (its transaction). */
+export class OrderRepository {
+  async insert(manager: EntityManager, order: NewOrder, now: Date): Promise<void> {
+    await manager.query(
+      `INSERT INTO orders (id, buyer_id, seller_id, amount, currency, description, fee_bps, auto_confirm_days, return_url,
+         metadata, status, checkout_session_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting_payment', ?, ?, ?)`,
+      [
+        order.id,
+        order.buyerId,
+        order.sellerId,
+        order.amount.toString(),
+        order.currency,
+        order.description,
+        order.feeBps,
+        order.autoConfirmDays,
+        order.returnUrl,
+        order.metadata === null ? null : JSON.stringify(order.metadata),
+        order.checkoutSessionId,
+        now,
+        now,
+      ],
+    );
+  }
+
+  async findById(manager: EntityManager, id: string, forUpdate = false): Promise<Order | undefined> {
+    const rows: OrderRow[] = await manager.query(
+      `SELECT * FROM orders WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ? toOrder(rows[0]) : undefined;
+  }
+
+  /** Orders by id, locked in id order when asked (a fixed lock order avoids deadlocks). */
+  async findByIds(manager: EntityManager, ids: string[], forUpdate = false): Promise<Order[]> {
+    if (ids.length === 0) return [];
+    const sorted = [...new Set(ids)].sort();
+    const rows: OrderRow[] = await manager.query(
+      `SELECT * FROM orders WHERE id IN (${sorted.map(() => '?').join(',')}) ORDER BY id${forUpdate ? ' FOR UPDATE' : ''}`,
+      sorted,
+    );
+    return rows.map(toOrder);
+  }
+
+  async list(
+    manager: EntityManager,
+    filter: OrderFilter,
+    limit: number,
+    startingAfter?: string,
+  ): Promise<Page<Order>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.buyerId !== undefined) {
+      where.push('buyer_id = ?');
+      params.push(filter.buyerId);
+    }
+    if (filter.sellerId !== undefined) {
+      where.push('seller_id = ?');
+      params.push(filter.sellerId);
+    }
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    // Newest first; ids are time-sortable, so the cursor is the last id seen.
+    if (startingAfter !== undefined) {
+      where.push('id < ?');
+      params.push(startingAfter);
+    }
+    const rows: OrderRow[] = await manager.query(
+      `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      [...params, limit + 1],
+    );
+    return { data: rows.slice(0, limit).map(toOrder), hasMore: rows.length > limit };
+  }
+
+  /** Guarded status change: affects the row only while it is still in `from`. */
+  async transition(
+    manager: EntityManager,
+    id: string,
+    from: OrderStatus[],
+    to: OrderStatus,
+    set: Record<string, unknown>,
+    now: Date,
+  ): Promise<boolean> {
+    const columns = Object.keys(set);
+    const result = await manager.query(
+      `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
+       WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
+      [to, ...columns.map((column) => set[column]), now, id, ...from],
+    );
+    return affected(result) === 1;
+  }
+
+  /** The guarded change of several orders in one statement; returns how many rows it changed. */
+  async transitionMany(
+    manager: EntityManager,
+    ids: string[],
+    from: OrderStatus[],
+    to: OrderStatus,
+    set: Record<string, unknown>,
+    now: Date,
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    const columns = Object.keys(set);
+    const result = await manager.query(
+      `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
+       WHERE id IN (${ids.map(() => '?').join(',')}) AND status IN (${from.map(() => '?').join(',')})`,
+      [to, ...columns.map((column) => set[column]), now, ...ids, ...from],
+    );
+    return affected(result);
+  }
+
+  async update(manager: EntityManager, id: string, set: Record<string, unknown>, now: Date): Promise<void> {
+    const columns = Object.keys(set);
+    await manager.query(
+      `UPDATE orders SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
+      [...columns.map((column) => set[column]), now, id],
+    );
+  }
+}

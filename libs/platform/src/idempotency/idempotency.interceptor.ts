@@ -1,0 +1,91 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import type { FastifyRequest } from 'fastify';
+import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { AuthenticatedRequest } from '../auth/auth.decorators';
+import { principalKey } from '../auth/principal';
+import { ApiError, IdempotentReplay } from '../errors/api-error';
+import { toErrorBody } from '../errors/api-exception.filter';
+import { IdempotencyScope, IdempotencyService } from './idempotency.service';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * `Idempotency-Key` on every POST of an authenticated principal (API.md, Conventions): the same
+ * key and body replay the first answer; a different body or route answers 422; a key whose first
+ * request still runs answers 409. Only answers of requests that ran are kept (2xx and 409 state
+ * conflicts); a refused (4xx) or failed (5xx) request releases its key.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(IdempotencyService) private readonly store: IdempotencyService,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    const header = request.headers['idempotency-key'];
+    const key = Array.isArray(header) ? header[0] : header;
+    if (request.method !== 'POST' || !request.principal || key === undefined || key === '')
+      return next.handle();
+    if (!KEY_PATTERN.test(key)) {
+      return throwError(() =>
+        ApiError.badRequest(
+          'idempotency_key_invalid',
+          'Idempotency-Key must be 1-255 printable ASCII characters.',
+          'Idempotency-Key',
+        ),
+      );
+    }
+
+    const scope: IdempotencyScope = {
+      principal: principalKey(request.principal),
+      key,
+      method: request.method,
+      path: request.url.split('?')[0],
+      body: request.body ?? null,
+    };
+    const successStatus =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
+
+    return from(this.store.reserve(scope)).pipe(
+      mergeMap((reservation) => {
+        switch (reservation.kind) {
+          case 'replay':
+            throw new IdempotentReplay(reservation.status, reservation.body);
+          case 'mismatch':
+            throw new ApiError(
+              422,
+              'idempotency_mismatch',
+              'This Idempotency-Key was used with a different request.',
+              'Idempotency-Key',
+            );
+          case 'in_progress':
+            throw ApiError.conflict(
+              'idempotency_in_progress',
+              'A request with this Idempotency-Key is still running.',
+            );
+          case 'reserved':
+            return next.handle().pipe(
+              mergeMap(async (body) => {
+                await this.store.complete(scope, successStatus, body);
+                return body;
+              }),
+              catchError((error: unknown) =>
+                from(this.settleFailure(scope, error)).pipe(mergeMap(() => throwError(() => error))),
+              ),
+            );
+        }
+      }),
+    );
+  }
+
+  private async settleFailure(scope: IdempotencyScope, error: unknown): Promise<void> {
+    const { status, body } = toErrorBody(error);
+    // A 409 state conflict is an answer of a request that ran: a retry gets the same answer.
+    if (status === 409) await this.store.complete(scope, status, body);
+    else await this.store.release(scope);
+  }
+}
