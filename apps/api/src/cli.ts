@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { formatLedgerCheckReport, LedgerService } from '@danbao/ledger';
-import { ConfigError, createDataSource, loadConfig } from '@danbao/platform';
+import { DataSource } from 'typeorm';
+import { ApiKeyService, ConfigError, createDataSource, loadConfig } from '@danbao/platform';
 
 /**
  * Operator commands (`npm run cli -- <command>`): each takes its arguments and resolves to the
@@ -14,7 +15,46 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'check that the books balance; exits 1 and names the account or transaction on any violation',
     run: ledgerCheck,
   },
+  'apikey:create': {
+    summary: 'create a secret API key for the marketplace backend (`apikey:create [name]`); shown once',
+    run: apiKeyCreate,
+  },
+  'apikey:revoke': {
+    summary: 'revoke an API key by its id (`apikey:revoke key_…`); it stops working within 10 s',
+    run: apiKeyRevoke,
+  },
 };
+
+async function withDataSource<T>(work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const dataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 1 }).initialize();
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function apiKeyCreate(args: string[]): Promise<number> {
+  const created = await withDataSource((dataSource) =>
+    new ApiKeyService(dataSource).create(args[0] ?? 'marketplace'),
+  );
+  process.stdout.write(
+    `Created API key ${created.id}. Keep the secret now; it is not shown again:\n${created.key}\n`,
+  );
+  return 0;
+}
+
+async function apiKeyRevoke(args: string[]): Promise<number> {
+  const id = args[0];
+  if (!id || !/^key_[0-9a-z]{26}$/.test(id)) {
+    process.stderr.write('Usage: npm run cli -- apikey:revoke key_…\n');
+    return 2;
+  }
+  const revoked = await withDataSource((dataSource) => new ApiKeyService(dataSource).revoke(id));
+  process.stdout.write(revoked ? `Revoked ${id}.\n` : `No active API key ${id}.\n`);
+  return revoked ? 0 : 1;
+}
 
 /** Prints the ledger check report (`--json` for the admin endpoint's JSON); exit 1 unless balanced. */
 async function ledgerCheck(args: string[]): Promise<number> {

@@ -1,0 +1,128 @@
+// Proves that every route of the api states who may call it (@Roles or @Public), and that every
+// route that is not public answers 401 without a credential and 401 with a forged one.
+// Real: the api's full module graph and HTTP stack, MariaDB, Redis.
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { PUBLIC_METADATA, ROLES_METADATA } from '@danbao/platform';
+import {
+  createTestApp,
+  createTestDatabase,
+  deleteQueueKeys,
+  REDIS_URL,
+  TestDatabase,
+  testConfig,
+  testQueuePrefix,
+} from '@danbao/testing';
+import { AppModule } from '../../apps/api/src/app.module';
+import { allMigrations } from '../../apps/api/src/schema';
+
+interface Route {
+  method: string;
+  path: string;
+  roles?: string[];
+  isPublic: boolean;
+}
+
+function routesOf(app: NestFastifyApplication): Route[] {
+  const routes: Route[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+      if (!controller) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const path = Reflect.getMetadata(PATH_METADATA, handler);
+        if (path === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+        const roles =
+          Reflect.getMetadata(ROLES_METADATA, handler) ?? Reflect.getMetadata(ROLES_METADATA, controller);
+        const isPublic = Boolean(
+          Reflect.getMetadata(PUBLIC_METADATA, handler) ?? Reflect.getMetadata(PUBLIC_METADATA, controller),
+        );
+        routes.push({
+          method,
+          path: `/${[base, String(path)].filter((part) => part && part !== '/').join('/')}`.replace(
+            /\/+/g,
+            '/',
+          ),
+          roles,
+          isPublic,
+        });
+      }
+    }
+  }
+  return routes;
+}
+
+describe('route inventory', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  const prefix = testQueuePrefix();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(allMigrations);
+    app = await createTestApp(AppModule.forRoot(testConfig(database.databaseUrl, prefix)));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteQueueKeys(REDIS_URL, prefix);
+    await database?.drop();
+  });
+
+  it('finds the routes of the contract', () => {
+    const routes = routesOf(app).map((route) => `${route.method} ${route.path}`);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /v1/orders',
+        'GET /v1/orders/:id',
+        'POST /v1/auth/tokens',
+        'POST /v1/checkout_sessions',
+      ]),
+    );
+  });
+
+  it('gives every route either roles or an explicit public mark, never both', () => {
+    const unmarked = routesOf(app).filter(
+      (route) => !route.isPublic && (!route.roles || route.roles.length === 0),
+    );
+    expect(unmarked).toEqual([]);
+    const both = routesOf(app).filter((route) => route.isPublic && route.roles);
+    expect(both).toEqual([]);
+  });
+
+  it('keeps public only what API.md says has no principal', () => {
+    const publicRoutes = routesOf(app)
+      .filter((route) => route.isPublic)
+      .map((route) => route.path);
+    for (const path of publicRoutes) {
+      expect(path).toMatch(/^\/(health|metrics|checkout|v1\/channels\/:channel\/notifications)/);
+    }
+  });
+
+  it('answers 401 on every non-public route without a credential and with a forged one', async () => {
+    const server = app.getHttpServer();
+    for (const route of routesOf(app).filter((candidate) => !candidate.isPublic)) {
+      const path = route.path.replace(/:[A-Za-z_]+/g, 'ord_00000000000000000000000000');
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch';
+      const anonymous = await request(server)[method](path).send({});
+      expect({ route: `${route.method} ${route.path}`, status: anonymous.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+      });
+      const agent = request(server);
+      const forged = await agent[method](path)
+        .set('Authorization', 'Bearer sk_forged_key_000000000000')
+        .send({});
+      expect({ route: `${route.method} ${route.path}`, status: forged.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+      });
+    }
+  });
+});
