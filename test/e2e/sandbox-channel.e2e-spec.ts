@@ -1,0 +1,132 @@
+// Proves the sandbox channel end to end through a real worker process: its notifications are
+// delivered asynchronously, signed, to the api's intake; card …0077's duplicated, reordered
+// notification moves money once; an unpaid session expires by its delayed job.
+// Real: the api (listening on a port), a worker process, MariaDB, Redis.
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { Accounts, LedgerService } from '@danbao/ledger';
+import {
+  createTestApp,
+  createTestDatabase,
+  deleteQueueKeys,
+  REDIS_URL,
+  RunningProcess,
+  startProcess,
+  TestDatabase,
+  testConfig,
+  testProcessEnv,
+  testQueuePrefix,
+} from '@danbao/testing';
+import { AppModule } from '../../apps/api/src/app.module';
+import { allMigrations } from '../../apps/api/src/schema';
+import { ApiClient } from '../support/api-client';
+
+async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!accept(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await probe();
+  }
+  return value;
+}
+
+describe('sandbox channel through the worker', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let worker: RunningProcess;
+  let client: ApiClient;
+  const prefix = testQueuePrefix();
+  const port = 21_000 + Math.floor(Math.random() * 20_000);
+
+  beforeAll(async () => {
+    database = await createTestDatabase(allMigrations);
+    const overrides = {
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      CHECKOUT_EXPIRES_AFTER: '4s',
+      SWEEP_INTERVAL: '1s',
+    };
+    const config = testConfig(database.databaseUrl, prefix, overrides);
+    app = await createTestApp(AppModule.forRoot(config));
+    await app.listen({ port, host: '127.0.0.1' });
+    client = await ApiClient.create(app);
+    worker = startProcess('worker', testProcessEnv(config, overrides));
+    await worker.waitForOutput(/Danbao worker running/);
+  });
+
+  afterAll(async () => {
+    worker?.kill('SIGTERM');
+    await worker?.exited;
+    await app?.close();
+    await deleteQueueKeys(REDIS_URL, prefix);
+    await database?.drop();
+  });
+
+  const order = (id: string) => client.http().get(`/v1/orders/${id}`).set(client.asMarketplace());
+
+  it('pays once when card 0077 notifies twice, out of order', async () => {
+    const created = await client.createOrder({ amount: 1234 });
+    const submitted = await client.submitCard(created.checkout_url, '4000 0000 0000 0077');
+    expect(submitted.status).toBe(303);
+    const paid = await eventually(
+      () => order(created.id),
+      (response) => response.body.status === 'paid',
+    );
+    expect(paid.body).toMatchObject({
+      status: 'paid',
+      latest_payment: { status: 'succeeded', card_last4: '0077' },
+      hold: { amount: 1234 },
+    });
+    // Give the second copy time to arrive, then count: one notification row, one ledger transaction.
+    const dataSource = app.get(DataSource);
+    const copies = await eventually(
+      async () =>
+        Number(
+          (
+            await dataSource.query('SELECT COUNT(*) AS n FROM channel_notifications WHERE reference = ?', [
+              submitted.paymentId,
+            ])
+          )[0].n,
+        ),
+      (n) => n >= 1,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(copies).toBe(1);
+    const [{ n }] = await dataSource.query(
+      'SELECT COUNT(*) AS n FROM ledger_transactions WHERE reference = ?',
+      [`payment:${submitted.paymentId}`],
+    );
+    expect(Number(n)).toBe(1);
+    expect(await app.get(LedgerService).balance(Accounts.escrow(created.id), 'CNY')).toBe(1234n);
+    expect((await app.get(LedgerService).check()).balanced).toBe(true);
+  });
+
+  it('shows a decline from the channel and leaves the order payable', async () => {
+    const created = await client.createOrder({ amount: 500 });
+    const submitted = await client.submitCard(created.checkout_url, '4000 0000 0000 9995');
+    const failed = await eventually(
+      () => order(created.id),
+      (response) => response.body.latest_payment?.status === 'failed',
+    );
+    expect(failed.body).toMatchObject({
+      status: 'awaiting_payment',
+      latest_payment: { id: submitted.paymentId, failure_code: 'insufficient_funds' },
+    });
+  });
+
+  it('expires an unpaid order when its session expires (delayed job)', async () => {
+    const created = await client.createOrder();
+    const expired = await eventually(
+      () => order(created.id),
+      (response) => response.body.status === 'expired',
+      12_000,
+    );
+    expect(expired.body.status).toBe('expired');
+    const page = await client.http().get(new URL(created.checkout_url).pathname).expect(200);
+    expect(page.text).toContain('expired');
+  });
+});
