@@ -308,6 +308,25 @@ describe('orders and checkout', () => {
         .expect(201);
     });
 
+    it('keeps the same key of two principals apart: neither sees the other answer', async () => {
+      const other = await ApiClient.create(app);
+      const mine = await http()
+        .post('/v1/orders')
+        .set(client.asMarketplace())
+        .set('Idempotency-Key', 'same-key')
+        .send({ ...body, buyer_id: 'buyer_k1' })
+        .expect(201);
+      const theirs = await http()
+        .post('/v1/orders')
+        .set(other.asMarketplace())
+        .set('Idempotency-Key', 'same-key')
+        .send({ ...body, buyer_id: 'buyer_k2', amount: 5 })
+        .expect(201);
+      expect(theirs.headers['idempotent-replayed']).toBeUndefined();
+      expect(theirs.body.id).not.toBe(mine.body.id);
+      expect(theirs.body).toMatchObject({ buyer_id: 'buyer_k2', amount: 5 });
+    });
+
     it('scopes keys per principal and refuses malformed keys', async () => {
       await http()
         .post('/v1/auth/tokens')

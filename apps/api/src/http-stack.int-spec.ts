@@ -105,6 +105,22 @@ describe('HTTP stack', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
+  it('refuses a wrong content type with 415 and deeply nested JSON with 400, in the error shape', async () => {
+    const text = await request(server())
+      .post('/fixture')
+      .set('content-type', 'text/plain')
+      .send('name=x')
+      .expect(415);
+    expect(text.body.error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_media_type' });
+    const deep = `{"name":"x","amount":1,"nested":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const nested = await request(server())
+      .post('/fixture')
+      .set('content-type', 'application/json')
+      .send(deep)
+      .expect(400);
+    expect(nested.body.error).toMatchObject({ type: 'invalid_request_error', code: 'body_too_deep' });
+  });
+
   it('refuses a body over 100 kB with 413', async () => {
     const response = await request(server())
       .post('/fixture')

@@ -89,9 +89,28 @@ export class CheckoutService {
       await this.repository.insertSession(manager, session);
     });
     await this.scheduleExpiry(session);
-    const order = await this.orders.find(orderId);
-    if (!order) throw new Error(`order ${orderId} vanished after commit`);
-    return order;
+    // The row as inserted: no read back needed.
+    return {
+      ...input,
+      id: orderId,
+      status: 'awaiting_payment',
+      checkoutSessionId: session.id,
+      latestPaymentId: null,
+      pendingPaymentId: null,
+      shipmentMethod: null,
+      shipmentCarrier: null,
+      shipmentTrackingNumber: null,
+      shippedAt: null,
+      autoConfirmAt: null,
+      buyerExtended: false,
+      sellerExtended: false,
+      paidAt: null,
+      cancelledAt: null,
+      expiredAt: null,
+      completedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   async createCart(orderIds: string[]): Promise<CheckoutSession> {
@@ -403,20 +422,18 @@ export class CheckoutService {
   private async scheduleExpiry(session: CheckoutSession): Promise<void> {
     const delay = Math.max(0, session.expiresAt.getTime() - Date.now());
     try {
-      await this.queues
-        .get(QUEUES.payments)
-        .add(
-          EXPIRE_SESSION_JOB,
-          { sessionId: session.id },
-          {
-            jobId: `expire:${session.id}`,
-            delay,
-            removeOnComplete: 1000,
-            removeOnFail: 5000,
-            attempts: 5,
-            backoff: { type: 'exponential', delay: 1000 },
-          },
-        );
+      await this.queues.get(QUEUES.payments).add(
+        EXPIRE_SESSION_JOB,
+        { sessionId: session.id },
+        {
+          jobId: `expire:${session.id}`,
+          delay,
+          removeOnComplete: 1000,
+          removeOnFail: 5000,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+        },
+      );
     } catch (error) {
       // The sweep finds the session in MySQL if Redis cannot take the job now.
       this.logger.warn(

@@ -5,10 +5,26 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { ApiExceptionFilter } from '../errors/api-exception.filter';
+import { ApiError } from '../errors/api-error';
+import { ApiExceptionFilter, toErrorBody } from '../errors/api-exception.filter';
 import { createValidationPipe } from '../errors/validation';
 import { requestIdFor } from '../logging/logging';
 import { collectProcessMetrics, httpRequestDuration } from '../metrics/metrics';
+
+/** JSON bodies nested deeper than this are refused (no contract body comes close). */
+export const MAX_JSON_DEPTH = 32;
+
+/** Iterative, so that the check itself cannot overflow the stack. */
+export function nestingExceeds(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Object.values(current as object)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** Request bodies beyond this are refused with 413 before any handler runs. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -37,6 +53,8 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
 
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(cookie as never);
+  // JSON and HTML forms only: a text/plain body is refused with 415 rather than read as a string.
+  fastify.removeContentTypeParser('text/plain');
   await app.register(helmet as never, {
     // The API answers JSON; pages set their own stricter policy. Swagger UI needs inline
     // styles and scripts, so the docs route is relaxed in its own hook below.
@@ -63,6 +81,22 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
     }
     reply.header('x-request-id', String(request.id));
     return payload;
+  });
+
+  // Deeply nested JSON would overflow the validator's recursion; refuse it before it runs.
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (nestingExceeds(request.body, MAX_JSON_DEPTH)) {
+      return reply
+        .status(400)
+        .send(
+          toErrorBody(
+            ApiError.badRequest(
+              'body_too_deep',
+              `JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused.`,
+            ),
+          ).body,
+        );
+    }
   });
 
   collectProcessMetrics();
