@@ -94,28 +94,6 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       this.workers.push(worker);
     }
     this.logger.log({ queues: this.workers.map((worker) => worker.name) }, 'workers started');
-    void this.registerSchedulers();
-  }
-
-  /**
-   * Job schedulers for the repeating handlers (sweeps). Upserting is idempotent, so every worker
-   * does it at boot; the sweeps re-register them too, so a wiped Redis gets them back.
-   */
-  async registerSchedulers(): Promise<void> {
-    for (const handler of this.handlers) {
-      if (!handler.repeatEveryMs) continue;
-      try {
-        await this.queues
-          .get(handler.queue)
-          .upsertJobScheduler(
-            `every:${handler.jobName}`,
-            { every: handler.repeatEveryMs },
-            { name: handler.jobName, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
-          );
-      } catch (error) {
-        this.logger.error({ job: handler.jobName, err: String(error) }, 'could not register job scheduler');
-      }
-    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

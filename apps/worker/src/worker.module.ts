@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CheckoutModule, SandboxDeliveryHandler } from '@danbao/checkout';
 import { EscrowModule } from '@danbao/escrow';
 import { NotificationsModule } from '@danbao/notifications';
 import { AppConfig, CanaryJobHandler, JobHandler, PlatformModule } from '@danbao/platform';
 import { allEntities, allMigrations } from '../../api/src/schema';
+import { CheckoutSweepHandler, ExpireCheckoutSessionHandler } from './checkout-jobs';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
 import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
 import { ReleaseBatcher } from './handlers/release-batcher';
@@ -19,6 +21,9 @@ const HANDLER_CLASSES = [
   EscrowSweepJobHandler,
   RelayOutboxJobHandler,
   DeliverEventJobHandler,
+  SandboxDeliveryHandler,
+  ExpireCheckoutSessionHandler,
+  CheckoutSweepHandler,
 ];
 
 /** The worker process: BullMQ processors over the same domain services the api calls. */
@@ -31,6 +36,7 @@ export class WorkerModule {
         PlatformModule.forRoot({ config, entities: allEntities, migrations: allMigrations }),
         EscrowModule,
         NotificationsModule,
+        CheckoutModule,
       ],
       providers: [
         ReleaseBatcher,

@@ -18,7 +18,8 @@ export const ESCROW_JOBS = {
  * waits (BullMQ refuses ':' in custom ids, hence '-').
  */
 export const releaseJobId = (holdId: string): string => `release-${holdId}`;
-export const deadlineJobId = (orderId: string, dueAt: Date): string => `deadline-${orderId}-${dueAt.getTime()}`;
+export const deadlineJobId = (orderId: string, dueAt: Date): string =>
+  `deadline-${orderId}-${dueAt.getTime()}`;
 export const holdExpiryJobId = (holdId: string): string => `hold-expiry-${holdId}`;
 
 /** What a release, deadline or expiry job carries: ids only, never amounts. */
@@ -61,15 +62,13 @@ export class EscrowJobs {
   }
 
   async scheduleDeadline(ref: HoldRef, dueAt: Date): Promise<void> {
-    await this.queues.get(QUEUES.payments).add(
-      ESCROW_JOBS.receiptDeadline,
-      { holdId: ref.holdId, orderId: ref.orderId } satisfies HoldJobData,
-      {
+    await this.queues
+      .get(QUEUES.payments)
+      .add(ESCROW_JOBS.receiptDeadline, { holdId: ref.holdId, orderId: ref.orderId } satisfies HoldJobData, {
         ...MONEY_JOB_OPTIONS,
         jobId: deadlineJobId(ref.orderId, dueAt),
         delay: Math.max(0, dueAt.getTime() - Date.now()),
-      },
-    );
+      });
   }
 
   async enqueueExpiries(refs: HoldRef[]): Promise<void> {
@@ -88,7 +87,10 @@ export class EscrowJobs {
     try {
       await enqueue();
     } catch (error) {
-      this.logger.warn({ err: (error as Error).message, what }, 'enqueue failed; the sweep will find the work');
+      this.logger.warn(
+        { err: (error as Error).message, what },
+        'enqueue failed; the sweep will find the work',
+      );
     }
   }
 }

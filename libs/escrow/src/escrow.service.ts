@@ -38,7 +38,10 @@ export class EscrowService {
     return holds;
   }
 
-  async holdsForOrders(orderIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, Hold>> {
+  async holdsForOrders(
+    orderIds: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<string, Hold>> {
     const holds = await this.holds.findByOrderIds(manager, orderIds);
     return new Map(holds.map((hold) => [hold.orderId, hold]));
   }

@@ -48,7 +48,9 @@ export class EscrowSweep {
     // (and a margin) later lost its job, or its job died: one line for all of them, not one each.
     const lateBefore = now.getTime() - 2 * this.config.sweepIntervalMs - 5000;
     const late = due.filter((ref) => ref.dueAt.getTime() < lateBefore);
-    const releasesRedriven = await this.redriveStalled(late.slice(0, REDRIVE_CHECKS_MAX).map((ref) => ref.holdId));
+    const releasesRedriven = await this.redriveStalled(
+      late.slice(0, REDRIVE_CHECKS_MAX).map((ref) => ref.holdId),
+    );
     if (late.length > 0) {
       this.logger.warn(
         { late: late.length, redriven: releasesRedriven },

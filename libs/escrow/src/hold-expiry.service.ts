@@ -57,7 +57,11 @@ export class HoldExpiryService {
         );
         await this.outbox.recordMany(
           manager,
-          due.map((hold) => ({ type: 'hold.expiring' as const, objectId: hold.id, object: toHoldObject(hold) })),
+          due.map((hold) => ({
+            type: 'hold.expiring' as const,
+            objectId: hold.id,
+            object: toHoldObject(hold),
+          })),
           now,
         );
         return due.length;

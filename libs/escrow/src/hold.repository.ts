@@ -102,7 +102,9 @@ export class HoldRepository {
 
   /** The hold of an order, locked; callers lock the order first (orders before holds, always). */
   async lockByOrderId(manager: EntityManager, orderId: string): Promise<Hold | undefined> {
-    const rows: HoldRow[] = await manager.query('SELECT * FROM holds WHERE order_id = ? FOR UPDATE', [orderId]);
+    const rows: HoldRow[] = await manager.query('SELECT * FROM holds WHERE order_id = ? FOR UPDATE', [
+      orderId,
+    ]);
     return rows[0] ? toHold(rows[0]) : undefined;
   }
 
@@ -189,7 +191,11 @@ export class HoldRepository {
   }
 
   /** Held holds whose release is due, oldest deadline first (index holds_release_due). */
-  async findDueForRelease(manager: EntityManager, now: Date, limit: number): Promise<(HoldRef & { dueAt: Date })[]> {
+  async findDueForRelease(
+    manager: EntityManager,
+    now: Date,
+    limit: number,
+  ): Promise<(HoldRef & { dueAt: Date })[]> {
     const rows: { id: string; order_id: string; release_due_at: Date }[] = await manager.query(
       `SELECT id, order_id, release_due_at FROM holds
        WHERE status = 'held' AND release_due_at <= ? ORDER BY release_due_at LIMIT ?`,
@@ -219,7 +225,11 @@ export class HoldRepository {
   }
 
   /** Flagged holds still open, by id (cursor pagination). */
-  async listOverdue(manager: EntityManager, limit: number, startingAfter?: string): Promise<{ data: Hold[]; hasMore: boolean }> {
+  async listOverdue(
+    manager: EntityManager,
+    limit: number,
+    startingAfter?: string,
+  ): Promise<{ data: Hold[]; hasMore: boolean }> {
     const rows: HoldRow[] = await manager.query(
       `SELECT * FROM holds WHERE overdue_at IS NOT NULL AND status IN ('held', 'frozen')${startingAfter ? ' AND id > ?' : ''}
        ORDER BY id LIMIT ?`,

@@ -64,7 +64,10 @@ describe('hold state machine', () => {
 
   it('confirms receipt of a shipped order only, again while the release is pending', () => {
     const verdicts = Object.fromEntries(
-      ORDER_STATUSES.map((status) => [status, canConfirmReceipt(status, status === 'paid' || status === 'shipped' ? view('held') : undefined)]),
+      ORDER_STATUSES.map((status) => [
+        status,
+        canConfirmReceipt(status, status === 'paid' || status === 'shipped' ? view('held') : undefined),
+      ]),
     );
     expect(verdicts).toEqual({
       awaiting_payment: { ok: false, code: 'order_not_shipped' },
@@ -77,13 +80,22 @@ describe('hold state machine', () => {
     });
     expect(canConfirmReceipt('shipped', view('held', now))).toEqual({ ok: true });
     expect(canConfirmReceipt('shipped', view('frozen'))).toEqual({ ok: false, code: 'order_in_dispute' });
-    expect(canConfirmReceipt('shipped', view('released'))).toEqual({ ok: false, code: 'hold_already_released' });
+    expect(canConfirmReceipt('shipped', view('released'))).toEqual({
+      ok: false,
+      code: 'hold_already_released',
+    });
   });
 
   it('extends once per party, only while shipped, undisputed and unconfirmed', () => {
     expect(canExtendReceipt('shipped', view('held'), false)).toEqual({ ok: true });
-    expect(canExtendReceipt('shipped', view('held'), true)).toEqual({ ok: false, code: 'receipt_already_extended' });
-    expect(canExtendReceipt('shipped', view('frozen'), false)).toEqual({ ok: false, code: 'order_in_dispute' });
+    expect(canExtendReceipt('shipped', view('held'), true)).toEqual({
+      ok: false,
+      code: 'receipt_already_extended',
+    });
+    expect(canExtendReceipt('shipped', view('frozen'), false)).toEqual({
+      ok: false,
+      code: 'order_in_dispute',
+    });
     expect(canExtendReceipt('shipped', view('held', now), false)).toEqual({
       ok: false,
       code: 'receipt_already_confirmed',
@@ -111,11 +123,21 @@ describe('hold state machine', () => {
       expect(decideRelease({ status: 'released', releaseDueAt: before }, 'completed', now)).toEqual(
         skip('already_released'),
       );
-      expect(decideRelease({ status: 'refunded', releaseDueAt: before }, 'refunded', now)).toEqual(skip('resolved'));
-      expect(decideRelease({ status: 'frozen', releaseDueAt: before }, 'shipped', now)).toEqual(skip('frozen'));
+      expect(decideRelease({ status: 'refunded', releaseDueAt: before }, 'refunded', now)).toEqual(
+        skip('resolved'),
+      );
+      expect(decideRelease({ status: 'frozen', releaseDueAt: before }, 'shipped', now)).toEqual(
+        skip('frozen'),
+      );
       expect(decideRelease(held(after), 'shipped', now)).toEqual(skip('not_due'));
       expect(decideRelease(held(null), 'shipped', now)).toEqual(skip('not_due'));
-      for (const status of ['awaiting_payment', 'cancelled', 'expired', 'refunded', 'completed'] as OrderStatus[]) {
+      for (const status of [
+        'awaiting_payment',
+        'cancelled',
+        'expired',
+        'refunded',
+        'completed',
+      ] as OrderStatus[]) {
         expect(decideRelease(held(before), status, now)).toEqual(skip('order_not_releasable'));
       }
     });

@@ -128,7 +128,8 @@ export function canExtendReceipt(
   return ok;
 }
 
-export type ReleaseSkip = 'missing' | 'already_released' | 'resolved' | 'frozen' | 'not_due' | 'order_not_releasable';
+export type ReleaseSkip =
+  'missing' | 'already_released' | 'resolved' | 'frozen' | 'not_due' | 'order_not_releasable';
 export type ReleaseDecision = { kind: 'release' } | { kind: 'skip'; reason: ReleaseSkip };
 
 /** Orders whose hold may be released: shipped ones, and paid ones a later flow releases on purpose. */
@@ -151,7 +152,8 @@ export function decideRelease(
   if (hold.releaseDueAt === null || hold.releaseDueAt.getTime() > now.getTime()) {
     return { kind: 'skip', reason: 'not_due' };
   }
-  if (!RELEASABLE_ORDER_STATUSES.includes(orderStatus)) return { kind: 'skip', reason: 'order_not_releasable' };
+  if (!RELEASABLE_ORDER_STATUSES.includes(orderStatus))
+    return { kind: 'skip', reason: 'order_not_releasable' };
   return { kind: 'release' };
 }
 

@@ -112,7 +112,12 @@ export class ReceiptService {
    * Extends the receipt deadline, once for the buyer (by RECEIPT_EXTENSION) and once for the seller
    * (by 3, 5, 7 or 10 days), counted apart; only while shipped, undisputed and not yet confirmed.
    */
-  async extendReceipt(orderId: string, principal: Principal, days?: number, now = new Date()): Promise<Order> {
+  async extendReceipt(
+    orderId: string,
+    principal: Principal,
+    days?: number,
+    now = new Date(),
+  ): Promise<Order> {
     if (principal.role !== 'buyer' && principal.role !== 'seller') throw new OrderNotFoundError();
     let extensionMs: number;
     if (principal.role === 'seller') {
@@ -122,7 +127,9 @@ export class ReceiptService {
       extensionMs = days * DAY_MS;
     } else {
       if (days !== undefined) {
-        throw new InvalidExtensionError('A buyer extends by the platform’s RECEIPT_EXTENSION; days is for sellers.');
+        throw new InvalidExtensionError(
+          'A buyer extends by the platform’s RECEIPT_EXTENSION; days is for sellers.',
+        );
       }
       extensionMs = this.config.receiptExtensionMs;
     }
@@ -157,10 +164,15 @@ export class ReceiptService {
    * The buyer confirms receipt: the hold's release falls due now and a release job is queued. A
    * repeat while the release is pending answers the same; after it, 409 hold_already_released.
    */
-  async confirmReceipt(orderId: string, principal: Principal, now = new Date()): Promise<ReceiptConfirmation> {
+  async confirmReceipt(
+    orderId: string,
+    principal: Principal,
+    now = new Date(),
+  ): Promise<ReceiptConfirmation> {
     const confirmation = await runInTransaction(this.dataSource, async (manager) => {
       const order = await this.orders.lock(manager, orderId);
-      if (!order || principal.role !== 'buyer' || order.buyerId !== principal.id) throw new OrderNotFoundError();
+      if (!order || principal.role !== 'buyer' || order.buyerId !== principal.id)
+        throw new OrderNotFoundError();
       const hold = await this.holds.lockByOrderId(manager, orderId);
       check(canConfirmReceipt(order.status, hold));
       if (hold!.confirmedAt === null) await this.holds.markConfirmed(manager, hold!.id, now);

@@ -53,12 +53,15 @@ export class ReleaseService {
 
   /** Releases what is due among these holds; the outcome of each, by hold id. */
   async releaseBatch(refs: HoldRef[], hooks: ReleaseHooks = {}): Promise<Map<string, ReleaseOutcome>> {
-    const unique = refs.filter((ref, index) => refs.findIndex((other) => other.holdId === ref.holdId) === index);
+    const unique = refs.filter(
+      (ref, index) => refs.findIndex((other) => other.holdId === ref.holdId) === index,
+    );
     if (unique.length === 0) return new Map();
     try {
       return await this.commit(unique, hooks);
     } catch (error) {
-      if (unique.length === 1) return new Map([[unique[0].holdId, { status: 'failed', error: error as Error }]]);
+      if (unique.length === 1)
+        return new Map([[unique[0].holdId, { status: 'failed', error: error as Error }]]);
       this.logger.warn(
         { err: (error as Error).message, holds: unique.length },
         'release batch failed; releasing its members one by one',
@@ -93,9 +96,21 @@ export class ReleaseService {
   ): Promise<Map<string, ReleaseOutcome>> {
     // Orders before holds, each in id order: the lock order of every escrow use case.
     const orders = new Map(
-      (await this.orders.lockMany(manager, refs.map((ref) => ref.orderId))).map((order) => [order.id, order]),
+      (
+        await this.orders.lockMany(
+          manager,
+          refs.map((ref) => ref.orderId),
+        )
+      ).map((order) => [order.id, order]),
     );
-    const holds = new Map((await this.holds.lockByIds(manager, refs.map((ref) => ref.holdId))).map((hold) => [hold.id, hold]));
+    const holds = new Map(
+      (
+        await this.holds.lockByIds(
+          manager,
+          refs.map((ref) => ref.holdId),
+        )
+      ).map((hold) => [hold.id, hold]),
+    );
 
     const outcomes = new Map<string, ReleaseOutcome>();
     const releasing: Releasing[] = [];
@@ -125,13 +140,22 @@ export class ReleaseService {
       now,
     );
     if (changedHolds !== releasing.length || changedOrders !== releasing.length) {
-      throw new Error(`Release batch changed ${changedHolds} holds and ${changedOrders} orders of ${releasing.length}`);
+      throw new Error(
+        `Release batch changed ${changedHolds} holds and ${changedOrders} orders of ${releasing.length}`,
+      );
     }
     await this.ledger.postMany(manager, releasing.map(releasePosting));
     await this.outbox.recordMany(
       manager,
       releasing.flatMap(({ hold, order, fee, net }) => {
-        const released: Hold = { ...hold, status: 'released', fee, released: net, resolvedAt: now, updatedAt: now };
+        const released: Hold = {
+          ...hold,
+          status: 'released',
+          fee,
+          released: net,
+          resolvedAt: now,
+          updatedAt: now,
+        };
         const completed: Order = { ...order, status: 'completed', completedAt: now, updatedAt: now };
         return [
           { type: 'hold.released' as const, objectId: hold.id, object: toHoldObject(released) },
@@ -160,7 +184,9 @@ export function releasePosting({ hold, fee, net }: { hold: Hold; fee: bigint; ne
     metadata: { hold_id: hold.id, fee_bps: hold.feeBps },
     postings: [
       { account: Accounts.escrow(hold.orderId), currency: hold.currency, amount: -hold.amount },
-      ...(net > 0n ? [{ account: Accounts.sellerAvailable(hold.sellerId), currency: hold.currency, amount: net }] : []),
+      ...(net > 0n
+        ? [{ account: Accounts.sellerAvailable(hold.sellerId), currency: hold.currency, amount: net }]
+        : []),
       ...(fee > 0n ? [{ account: Accounts.platformFees(), currency: hold.currency, amount: fee }] : []),
     ],
   };

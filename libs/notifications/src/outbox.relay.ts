@@ -74,7 +74,8 @@ export class OutboxRelay {
       if (!(await queue.getJob(id))) missing.push(id);
     }
     await this.queueDeliveries(missing);
-    if (missing.length > 0) this.logger.warn({ events: missing.length }, 'delivery jobs were lost; queued again');
+    if (missing.length > 0)
+      this.logger.warn({ events: missing.length }, 'delivery jobs were lost; queued again');
     return missing.length;
   }
 
@@ -86,7 +87,11 @@ export class OutboxRelay {
         .add(
           NOTIFICATION_JOBS.relay,
           {},
-          { jobId: `relay-${Math.floor(Date.now() / KICK_WINDOW_MS)}`, removeOnComplete: true, removeOnFail: 100 },
+          {
+            jobId: `relay-${Math.floor(Date.now() / KICK_WINDOW_MS)}`,
+            removeOnComplete: true,
+            removeOnFail: 100,
+          },
         );
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'outbox relay kick failed; the sweep will publish');

@@ -33,15 +33,18 @@ export interface RecordedEvent {
  */
 @Injectable()
 export class OutboxService {
-  async record(manager: EntityManager, type: EventType, objectId: string, object: unknown, now = new Date()): Promise<RecordedEvent> {
+  async record(
+    manager: EntityManager,
+    type: EventType,
+    objectId: string,
+    object: unknown,
+    now = new Date(),
+  ): Promise<RecordedEvent> {
     const event: RecordedEvent = { id: newId('evt'), type, created_at: now.toISOString(), data: { object } };
-    await manager.query('INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)', [
-      event.id,
-      type,
-      objectId,
-      JSON.stringify(event),
-      now,
-    ]);
+    await manager.query(
+      'INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)',
+      [event.id, type, objectId, JSON.stringify(event), now],
+    );
     return event;
   }
 
@@ -54,7 +57,12 @@ export class OutboxService {
     if (events.length === 0) return [];
     const recorded = events.map((event) => ({
       objectId: event.objectId,
-      event: { id: newId('evt'), type: event.type, created_at: now.toISOString(), data: { object: event.object } } as RecordedEvent,
+      event: {
+        id: newId('evt'),
+        type: event.type,
+        created_at: now.toISOString(),
+        data: { object: event.object },
+      } as RecordedEvent,
     }));
     await manager.query(
       `INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES ${recorded.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
@@ -63,7 +71,10 @@ export class OutboxService {
     return recorded.map(({ event }) => event);
   }
 
-  async list(manager: EntityManager, options: { type?: string; limit: number; startingAfter?: string }): Promise<{ data: RecordedEvent[]; hasMore: boolean }> {
+  async list(
+    manager: EntityManager,
+    options: { type?: string; limit: number; startingAfter?: string },
+  ): Promise<{ data: RecordedEvent[]; hasMore: boolean }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (options.type) {
@@ -78,6 +89,9 @@ export class OutboxService {
       `SELECT payload FROM outbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       [...params, options.limit + 1],
     );
-    return { data: rows.slice(0, options.limit).map((row) => JSON.parse(row.payload) as RecordedEvent), hasMore: rows.length > options.limit };
+    return {
+      data: rows.slice(0, options.limit).map((row) => JSON.parse(row.payload) as RecordedEvent),
+      hasMore: rows.length > options.limit,
+    };
   }
 }

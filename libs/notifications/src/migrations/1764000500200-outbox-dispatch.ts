@@ -15,6 +15,8 @@ export class OutboxDispatch1764000500200 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('ALTER TABLE outbox_events DROP KEY outbox_undispatched, DROP COLUMN dispatched_at');
+    await queryRunner.query(
+      'ALTER TABLE outbox_events DROP KEY outbox_undispatched, DROP COLUMN dispatched_at',
+    );
   }
 }

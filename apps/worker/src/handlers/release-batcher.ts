@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HoldRef, ReleaseHooks, ReleaseOutcome, ReleaseService } from '@danbao/escrow';
+import { OutboxRelay } from '@danbao/notifications';
+import { APP_CONFIG, AppConfig } from '@danbao/platform';
+import { MicroBatcher } from '../micro-batcher';
+
+export type SettledRelease = Exclude<ReleaseOutcome, { status: 'failed' }>;
+
+/**
+ * Crash points for the tests of T03 (a worker killed around the commit). Read only when
+ * NODE_ENV=test: DANBAO_TEST_CRASH_POINT=before_commit kills the process inside the release
+ * transaction after its writes, after_commit right after COMMIT, before BullMQ hears of it.
+ */
+export function crashHooks(config: AppConfig, env: NodeJS.ProcessEnv = process.env): ReleaseHooks {
+  if (config.nodeEnv !== 'test') return {};
+  const crash = (point: string) => () => {
+    process.stderr.write(`release handler: crashing at ${point} (DANBAO_TEST_CRASH_POINT)\n`);
+    process.kill(process.pid, 'SIGKILL');
+  };
+  switch (env.DANBAO_TEST_CRASH_POINT) {
+    case 'before_commit':
+      return { beforeCommit: crash('before_commit') };
+    case 'after_commit':
+      return { afterCommit: crash('after_commit') };
+    default:
+      return {};
+  }
+}
+
+/**
+ * The releases of this worker process, gathered into batches: every release or deadline job
+ * hands its hold here and waits for the batch that carries it. A batch is at most
+ * RELEASE_BATCH_SIZE holds gathered for at most RELEASE_BATCH_WAIT; with PAYMENTS_CONCURRENCY
+ * jobs at once, it never waits for jobs that cannot come.
+ */
+@Injectable()
+export class ReleaseBatcher {
+  private readonly logger = new Logger(ReleaseBatcher.name);
+  private readonly batcher: MicroBatcher<HoldRef, SettledRelease>;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(ReleaseService) private readonly releases: ReleaseService,
+    @Inject(OutboxRelay) private readonly relay: OutboxRelay,
+  ) {
+    const hooks = crashHooks(config);
+    this.batcher = new MicroBatcher({
+      maxSize: config.releaseBatchSize,
+      maxWaitMs: config.releaseBatchWaitMs,
+      capacity: config.paymentsConcurrency,
+      run: async (refs) => {
+        const outcomes = await this.releases.releaseBatch(refs, hooks);
+        if ([...outcomes.values()].some((outcome) => outcome.status === 'released')) await this.relay.kick();
+        return refs.map((ref) => {
+          const outcome = outcomes.get(ref.holdId);
+          if (!outcome) return new Error(`No outcome for hold ${ref.holdId}`);
+          if (outcome.status !== 'failed') return outcome;
+          this.logger.warn(
+            { hold: ref.holdId, err: outcome.error.message },
+            'release failed; the job will retry',
+          );
+          return outcome.error;
+        });
+      },
+    });
+  }
+
+  /** Resolves with the hold's outcome; rejects with the error when its release failed. */
+  release(ref: HoldRef): Promise<SettledRelease> {
+    return this.batcher.submit(ref);
+  }
+}
