@@ -21,6 +21,15 @@ function projectRoot(): string {
 const VIEWS = join(projectRoot(), 'apps', 'api', 'views', 'checkout');
 const CSRF_COOKIE = 'danbao_csrf';
 const SESSION_ID = /^cs_[A-Za-z0-9_-]{20,60}$/;
+/**
+ * The pages' own policy, stricter than the app-wide one: no scripts at all, and without helmet's
+ * default `upgrade-insecure-requests`, which on any plain-http origin other than localhost (a LAN
+ * address, a staging host) sends the stylesheet and the card form to https and breaks the page.
+ * Everything the pages load is same-origin, so on https it adds nothing.
+ */
+const PAGE_POLICY =
+  "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'";
 
 const FAILURE_TEXT: Record<string, string> = {
   card_declined: 'Your card was declined.',
@@ -289,6 +298,7 @@ export class CheckoutPagesController {
       .status(status)
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
+      .header('content-security-policy', PAGE_POLICY)
       .send(html);
   }
 }
