@@ -5,6 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig, createRedis, JobHandler, QueueRegistry, QUEUES } from '@danbao/platform';
 
@@ -73,6 +74,8 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
           concurrency: queueConcurrency(this.config, queue),
           lockDuration: this.config.workerLockDurationMs,
           stalledInterval: this.config.workerStalledIntervalMs,
+          // Shown as the job's processedBy (the dashboard, and tests of workers racing).
+          name: `${hostname()}-${process.pid}`,
           autorun: true,
         },
       );

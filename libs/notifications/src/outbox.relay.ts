@@ -82,17 +82,15 @@ export class OutboxRelay {
   /** Asks a worker to publish soon; never throws (the sweep publishes whatever a lost kick left). */
   async kick(): Promise<void> {
     try {
-      await this.queues
-        .get(QUEUES.notifications)
-        .add(
-          NOTIFICATION_JOBS.relay,
-          {},
-          {
-            jobId: `relay-${Math.floor(Date.now() / KICK_WINDOW_MS)}`,
-            removeOnComplete: true,
-            removeOnFail: 100,
-          },
-        );
+      await this.queues.get(QUEUES.notifications).add(
+        NOTIFICATION_JOBS.relay,
+        {},
+        {
+          jobId: `relay-${Math.floor(Date.now() / KICK_WINDOW_MS)}`,
+          removeOnComplete: true,
+          removeOnFail: 100,
+        },
+      );
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'outbox relay kick failed; the sweep will publish');
     }

@@ -51,9 +51,15 @@ export class ReleaseBatcher {
       run: async (refs) => {
         const outcomes = await this.releases.releaseBatch(refs, hooks);
         if ([...outcomes.values()].some((outcome) => outcome.status === 'released')) await this.relay.kick();
-        return refs.map((ref) => {
+        // Two jobs of one hold in one batch: the first released it, the other was a no-op.
+        const reported = new Set<string>();
+        return refs.map((ref): SettledRelease | Error => {
           const outcome = outcomes.get(ref.holdId);
           if (!outcome) return new Error(`No outcome for hold ${ref.holdId}`);
+          if (outcome.status === 'released' && reported.has(ref.holdId)) {
+            return { status: 'skipped', reason: 'already_released' };
+          }
+          reported.add(ref.holdId);
           if (outcome.status !== 'failed') return outcome;
           this.logger.warn(
             { hold: ref.holdId, err: outcome.error.message },
