@@ -1,3 +1,4 @@
+import { sql } from '@danbao/platform';
 import { EntityManager } from 'typeorm';
 import type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
 
@@ -31,6 +32,21 @@ interface PaymentRow {
   updated_at: Date;
 }
 
+const toSession = (row: SessionRow, orderIds: string[]): CheckoutSession => ({
+  id: row.id,
+  kind: row.kind,
+  buyerId: row.buyer_id,
+  amount: BigInt(row.amount),
+  currency: row.currency,
+  status: row.status,
+  returnUrl: row.return_url,
+  paymentId: row.payment_id,
+  expiresAt: row.expires_at,
+  paidAt: row.paid_at,
+  createdAt: row.created_at,
+  orderIds,
+});
+
 const toPayment = (row: PaymentRow): Payment => ({
   id: row.id,
   sessionId: row.session_id,
@@ -50,7 +66,8 @@ const toPayment = (row: PaymentRow): Payment => ({
 /** Narrow SQL for checkout sessions and payments, inside the caller's transaction. */
 export class CheckoutRepository {
   async insertSession(manager: EntityManager, session: CheckoutSession): Promise<void> {
-    await manager.query(
+    await sql(
+      manager,
       `INSERT INTO checkout_sessions (id, kind, buyer_id, amount, currency, status, return_url, expires_at, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
@@ -65,41 +82,82 @@ export class CheckoutRepository {
         session.createdAt,
       ],
     );
-    await manager.query(
+    await sql(
+      manager,
       `INSERT INTO checkout_session_orders (session_id, order_id, position) VALUES ${session.orderIds.map(() => '(?, ?, ?)').join(', ')}`,
       session.orderIds.flatMap((orderId, position) => [session.id, orderId, position]),
     );
   }
 
+  /** The session with its order ids in one round trip (locking both when asked). */
   async findSession(
     manager: EntityManager,
     id: string,
     forUpdate = false,
   ): Promise<CheckoutSession | undefined> {
-    const rows: SessionRow[] = await manager.query(
-      `SELECT * FROM checkout_sessions WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
+    const rows: (SessionRow & { order_id: string })[] = await sql(
+      manager,
+      `SELECT s.*, l.order_id FROM checkout_sessions s JOIN checkout_session_orders l ON l.session_id = s.id
+       WHERE s.id = ? ORDER BY l.position${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
+    );
+    return rows[0]
+      ? toSession(
+          rows[0],
+          rows.map((row) => row.order_id),
+        )
+      : undefined;
+  }
+
+  /**
+   * A payment with its session and the session's order ids, locked, in one round trip: what a
+   * channel notification needs before it decides anything.
+   */
+  async lockPaymentWithSession(
+    manager: EntityManager,
+    paymentId: string,
+  ): Promise<{ payment: Payment; session: CheckoutSession } | undefined> {
+    const rows: (PaymentRow & {
+      s_id: string;
+      s_kind: 'order' | 'cart';
+      s_buyer_id: string;
+      s_amount: string;
+      s_currency: string;
+      s_status: SessionStatus;
+      s_return_url: string | null;
+      s_payment_id: string | null;
+      s_expires_at: Date;
+      s_paid_at: Date | null;
+      s_created_at: Date;
+      order_id: string;
+    })[] = await sql(
+      manager,
+      `SELECT p.*, s.id AS s_id, s.kind AS s_kind, s.buyer_id AS s_buyer_id, s.amount AS s_amount, s.currency AS s_currency,
+                s.status AS s_status, s.return_url AS s_return_url, s.payment_id AS s_payment_id, s.expires_at AS s_expires_at,
+                s.paid_at AS s_paid_at, s.created_at AS s_created_at, l.order_id
+         FROM payments p JOIN checkout_sessions s ON s.id = p.session_id JOIN checkout_session_orders l ON l.session_id = s.id
+         WHERE p.id = ? ORDER BY l.position FOR UPDATE`,
+      [paymentId],
     );
     const row = rows[0];
     if (!row) return undefined;
-    const links: { order_id: string }[] = await manager.query(
-      'SELECT order_id FROM checkout_session_orders WHERE session_id = ? ORDER BY position',
-      [id],
+    const session = toSession(
+      {
+        id: row.s_id,
+        kind: row.s_kind,
+        buyer_id: row.s_buyer_id,
+        amount: row.s_amount,
+        currency: row.s_currency,
+        status: row.s_status,
+        return_url: row.s_return_url,
+        payment_id: row.s_payment_id,
+        expires_at: row.s_expires_at,
+        paid_at: row.s_paid_at,
+        created_at: row.s_created_at,
+      },
+      rows.map((candidate) => candidate.order_id),
     );
-    return {
-      id: row.id,
-      kind: row.kind,
-      buyerId: row.buyer_id,
-      amount: BigInt(row.amount),
-      currency: row.currency,
-      status: row.status,
-      returnUrl: row.return_url,
-      paymentId: row.payment_id,
-      expiresAt: row.expires_at,
-      paidAt: row.paid_at,
-      createdAt: row.created_at,
-      orderIds: links.map((link) => link.order_id),
-    };
+    return { payment: toPayment(row), session };
   }
 
   async setSessionStatus(
@@ -110,7 +168,8 @@ export class CheckoutRepository {
     set: { payment_id?: string; paid_at?: Date } = {},
   ): Promise<boolean> {
     const columns = Object.keys(set) as (keyof typeof set)[];
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE checkout_sessions SET status = ?${columns.map((column) => `, ${column} = ?`).join('')} WHERE id = ? AND status = ?`,
       [to, ...columns.map((column) => set[column]), id, from],
     );
@@ -118,7 +177,8 @@ export class CheckoutRepository {
   }
 
   async openSessionIdsExpiredBefore(manager: EntityManager, now: Date, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(
+    const rows: { id: string }[] = await sql(
+      manager,
       `SELECT id FROM checkout_sessions WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
       [now, limit],
     );
@@ -126,7 +186,8 @@ export class CheckoutRepository {
   }
 
   async insertPayment(manager: EntityManager, payment: Payment): Promise<void> {
-    await manager.query(
+    await sql(
+      manager,
       `INSERT INTO payments (id, session_id, channel, amount, currency, status, card_brand, card_last4, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
@@ -145,7 +206,8 @@ export class CheckoutRepository {
   }
 
   async findPayment(manager: EntityManager, id: string, forUpdate = false): Promise<Payment | undefined> {
-    const rows: PaymentRow[] = await manager.query(
+    const rows: PaymentRow[] = await sql(
+      manager,
       `SELECT * FROM payments WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
     );
@@ -154,7 +216,8 @@ export class CheckoutRepository {
 
   async findPayments(manager: EntityManager, ids: string[]): Promise<Payment[]> {
     if (ids.length === 0) return [];
-    const rows: PaymentRow[] = await manager.query(
+    const rows: PaymentRow[] = await sql(
+      manager,
       `SELECT * FROM payments WHERE id IN (${ids.map(() => '?').join(',')})`,
       ids,
     );
@@ -168,7 +231,8 @@ export class CheckoutRepository {
     now: Date,
   ): Promise<void> {
     const columns = Object.keys(set);
-    await manager.query(
+    await sql(
+      manager,
       `UPDATE payments SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
       [...columns.map((column) => set[column]), now, id],
     );

@@ -233,8 +233,9 @@ export class CheckoutService {
     },
   ): Promise<{ outcome: 'applied' | 'duplicate' | 'flagged'; reviewReason?: string }> {
     const now = new Date();
-    const payment = await this.repository.findPayment(manager, paymentId, true);
-    if (!payment) return { outcome: 'flagged', reviewReason: 'unknown_reference' };
+    const found = await this.repository.lockPaymentWithSession(manager, paymentId);
+    if (!found) return { outcome: 'flagged', reviewReason: 'unknown_reference' };
+    const { payment, session } = found;
     if (payment.amount !== result.amount || payment.currency !== result.currency) {
       await this.repository.updatePayment(manager, payment.id, { review_reason: 'amount_mismatch' }, now);
       return { outcome: 'flagged', reviewReason: 'amount_mismatch' };
@@ -246,8 +247,7 @@ export class CheckoutService {
       await this.repository.updatePayment(manager, payment.id, { review_reason: 'late_contradiction' }, now);
       return { outcome: 'flagged', reviewReason: 'late_contradiction' };
     }
-    const session = await this.repository.findSession(manager, payment.sessionId, true);
-    const orders = await this.orders.lockMany(manager, session?.orderIds ?? []);
+    const orders = await this.orders.lockMany(manager, session.orderIds);
     if (!result.succeeded) {
       await this.repository.updatePayment(
         manager,
@@ -269,7 +269,7 @@ export class CheckoutService {
     const payable = orders.filter(
       (order) => order.status === 'awaiting_payment' && order.pendingPaymentId === payment.id,
     );
-    if (!session || payable.length !== session.orderIds.length) {
+    if (payable.length !== session.orderIds.length) {
       // The money arrived but an order can no longer take it (expired, cancelled, paid by
       // another session): recorded, flagged for a refund, and never lost.
       await this.repository.updatePayment(

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, isDuplicateKeyError, runInTransaction } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, isDuplicateKeyError, runInTransaction, sql } from '@danbao/platform';
 import { NotificationRejectedError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
 import { verifySignature } from './signature';
@@ -22,6 +22,9 @@ interface ParsedNotification {
     failure_code?: unknown;
   };
 }
+
+/** Rolls back the work of a notification whose id was stored before. */
+class RepeatedNotification extends Error {}
 
 function parse(body: string): ParsedNotification {
   let value: unknown;
@@ -73,28 +76,44 @@ export class NotificationIntakeService {
     if (!check.valid) throw new NotificationRejectedError(check.reason);
     const notification = parse(rawBody);
 
-    return runInTransaction(this.dataSource, async (manager): Promise<IntakeResult> => {
-      try {
-        await manager.query(
-          `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, received_at) VALUES (?, ?, ?, ?, ?, 'received', ?)`,
-          [channel, notification.id, notification.type, notification.data.reference, rawBody, new Date()],
-        );
-      } catch (error) {
-        if (isDuplicateKeyError(error)) return { id: notification.id, outcome: 'duplicate' };
-        throw error;
-      }
-      const result = await this.apply(manager, notification);
-      await manager.query(
-        'UPDATE channel_notifications SET outcome = ?, review_reason = ? WHERE channel = ? AND notification_id = ?',
-        [result.outcome, result.review_reason ?? null, channel, notification.id],
-      );
-      if (result.outcome === 'flagged')
+    try {
+      const result = await runInTransaction(this.dataSource, async (manager): Promise<IntakeResult> => {
+        // Applied first, stored with its outcome in the same transaction: a notification id seen
+        // before fails the insert, and the rollback undoes whatever this repeat did.
+        const applied = await this.apply(manager, notification);
+        try {
+          await sql(
+            manager,
+            `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, review_reason, received_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            [
+              channel,
+              notification.id,
+              notification.type,
+              notification.data.reference,
+              rawBody,
+              applied.outcome,
+              applied.review_reason ?? null,
+              new Date(),
+            ],
+          );
+        } catch (error) {
+          if (isDuplicateKeyError(error)) throw new RepeatedNotification();
+          throw error;
+        }
+        return applied;
+      });
+      if (result.outcome === 'flagged') {
         this.logger.warn(
           { notification: notification.id, reason: result.review_reason },
           'notification flagged for review',
         );
+      }
       return result;
-    });
+    } catch (error) {
+      if (error instanceof RepeatedNotification) return { id: notification.id, outcome: 'duplicate' };
+      throw error;
+    }
   }
 
   private async apply(

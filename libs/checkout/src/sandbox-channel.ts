@@ -8,6 +8,7 @@ import {
   JobHandler,
   newId,
   QueueRegistry,
+  sql,
 } from '@danbao/platform';
 import { signPayload } from './signature';
 
@@ -74,7 +75,8 @@ export class SandboxChannel {
     const chargeId = newId('ch');
     const failureCode = behaviour.result === 'failed' ? behaviour.failureCode : null;
     try {
-      await this.dataSource.query(
+      await sql(
+        this.dataSource.manager,
         `INSERT INTO sandbox_charges (id, kind, reference, amount, currency, card_last4, result, failure_code, created_at)
          VALUES (?, 'payment', ?, ?, ?, ?, ?, ?, ?)`,
         [

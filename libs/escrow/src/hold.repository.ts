@@ -1,3 +1,4 @@
+import { sql } from '@danbao/platform';
 import { EntityManager } from 'typeorm';
 import type { Hold, HoldStatus } from './hold.types';
 
@@ -67,7 +68,8 @@ const marks = (count: number): string => new Array<string>(count).fill('?').join
 export class HoldRepository {
   async insertMany(manager: EntityManager, holds: Hold[]): Promise<void> {
     if (holds.length === 0) return;
-    await manager.query(
+    await sql(
+      manager,
       `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, expires_at, created_at, updated_at)
        VALUES ${holds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       holds.flatMap((hold) => [
@@ -88,7 +90,8 @@ export class HoldRepository {
 
   async findByOrderIds(manager: EntityManager, orderIds: string[]): Promise<Hold[]> {
     if (orderIds.length === 0) return [];
-    const rows: HoldRow[] = await manager.query(
+    const rows: HoldRow[] = await sql(
+      manager,
       `SELECT * FROM holds WHERE order_id IN (${marks(orderIds.length)})`,
       orderIds,
     );
@@ -96,13 +99,13 @@ export class HoldRepository {
   }
 
   async findById(manager: EntityManager, id: string): Promise<Hold | undefined> {
-    const rows: HoldRow[] = await manager.query('SELECT * FROM holds WHERE id = ?', [id]);
+    const rows: HoldRow[] = await sql(manager, 'SELECT * FROM holds WHERE id = ?', [id]);
     return rows[0] ? toHold(rows[0]) : undefined;
   }
 
   /** The hold of an order, locked; callers lock the order first (orders before holds, always). */
   async lockByOrderId(manager: EntityManager, orderId: string): Promise<Hold | undefined> {
-    const rows: HoldRow[] = await manager.query('SELECT * FROM holds WHERE order_id = ? FOR UPDATE', [
+    const rows: HoldRow[] = await sql(manager, 'SELECT * FROM holds WHERE order_id = ? FOR UPDATE', [
       orderId,
     ]);
     return rows[0] ? toHold(rows[0]) : undefined;
@@ -112,7 +115,8 @@ export class HoldRepository {
   async lockByIds(manager: EntityManager, ids: string[]): Promise<Hold[]> {
     if (ids.length === 0) return [];
     const sorted = [...new Set(ids)].sort();
-    const rows: HoldRow[] = await manager.query(
+    const rows: HoldRow[] = await sql(
+      manager,
       `SELECT * FROM holds WHERE id IN (${marks(sorted.length)}) ORDER BY id FOR UPDATE`,
       sorted,
     );
@@ -122,7 +126,8 @@ export class HoldRepository {
   /** Order ids of holds, read without locks (a hold's order never changes). */
   async orderIdsOf(manager: EntityManager, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows: { id: string; order_id: string }[] = await manager.query(
+    const rows: { id: string; order_id: string }[] = await sql(
+      manager,
       `SELECT id, order_id FROM holds WHERE id IN (${marks(ids.length)})`,
       ids,
     );
@@ -130,12 +135,13 @@ export class HoldRepository {
   }
 
   async setReleaseDue(manager: EntityManager, id: string, dueAt: Date, now: Date): Promise<void> {
-    await manager.query('UPDATE holds SET release_due_at = ?, updated_at = ? WHERE id = ?', [dueAt, now, id]);
+    await sql(manager, 'UPDATE holds SET release_due_at = ?, updated_at = ? WHERE id = ?', [dueAt, now, id]);
   }
 
   /** The buyer's confirmation: the release is due now (or earlier, if the deadline already passed). */
   async markConfirmed(manager: EntityManager, id: string, now: Date): Promise<boolean> {
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE holds SET confirmed_at = ?, release_due_at = IF(release_due_at IS NULL OR release_due_at > ?, ?, release_due_at),
          updated_at = ?
        WHERE id = ? AND status = 'held' AND confirmed_at IS NULL`,
@@ -149,7 +155,8 @@ export class HoldRepository {
     if (rows.length === 0) return 0;
     const feeCases = rows.map(() => 'WHEN ? THEN ?').join(' ');
     const netCases = rows.map(() => 'WHEN ? THEN ?').join(' ');
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE holds SET status = 'released', fee = CASE id ${feeCases} END, released = CASE id ${netCases} END,
          resolved_at = ?, updated_at = ?
        WHERE id IN (${marks(rows.length)}) AND status = 'held'`,
@@ -165,7 +172,8 @@ export class HoldRepository {
   }
 
   async markRefunded(manager: EntityManager, id: string, refunded: bigint, now: Date): Promise<boolean> {
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE holds SET status = 'refunded', refunded = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND status = 'held'`,
       [refunded, now, now, id],
     );
@@ -173,7 +181,8 @@ export class HoldRepository {
   }
 
   async markOverdue(manager: EntityManager, id: string, now: Date): Promise<boolean> {
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE holds SET overdue_at = ?, updated_at = ? WHERE id = ? AND overdue_at IS NULL AND status IN ('held', 'frozen')`,
       [now, now, id],
     );
@@ -182,7 +191,8 @@ export class HoldRepository {
 
   async markExpiryNotified(manager: EntityManager, ids: string[], now: Date): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE holds SET expiry_notified_at = ?, updated_at = ?
        WHERE id IN (${marks(ids.length)}) AND expiry_notified_at IS NULL AND status IN ('held', 'frozen')`,
       [now, now, ...ids],
@@ -196,7 +206,8 @@ export class HoldRepository {
     now: Date,
     limit: number,
   ): Promise<(HoldRef & { dueAt: Date })[]> {
-    const rows: { id: string; order_id: string; release_due_at: Date }[] = await manager.query(
+    const rows: { id: string; order_id: string; release_due_at: Date }[] = await sql(
+      manager,
       `SELECT id, order_id, release_due_at FROM holds
        WHERE status = 'held' AND release_due_at <= ? ORDER BY release_due_at LIMIT ?`,
       [now, limit],
@@ -206,7 +217,8 @@ export class HoldRepository {
 
   /** Open holds within `before` of their horizon that have had no notice yet (index holds_status_expiry). */
   async findExpiryNoticeDue(manager: EntityManager, before: Date, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(
+    const rows: { id: string }[] = await sql(
+      manager,
       `SELECT id FROM holds WHERE status IN ('held', 'frozen') AND expires_at <= ? AND expiry_notified_at IS NULL
        ORDER BY expires_at LIMIT ?`,
       [before, limit],
@@ -216,7 +228,8 @@ export class HoldRepository {
 
   /** Open holds past their horizon that are not flagged yet. */
   async findExpired(manager: EntityManager, now: Date, limit: number): Promise<HoldRef[]> {
-    const rows: { id: string; order_id: string }[] = await manager.query(
+    const rows: { id: string; order_id: string }[] = await sql(
+      manager,
       `SELECT id, order_id FROM holds WHERE status IN ('held', 'frozen') AND expires_at <= ? AND overdue_at IS NULL
        ORDER BY expires_at LIMIT ?`,
       [now, limit],
@@ -230,7 +243,8 @@ export class HoldRepository {
     limit: number,
     startingAfter?: string,
   ): Promise<{ data: Hold[]; hasMore: boolean }> {
-    const rows: HoldRow[] = await manager.query(
+    const rows: HoldRow[] = await sql(
+      manager,
       `SELECT * FROM holds WHERE overdue_at IS NOT NULL AND status IN ('held', 'frozen')${startingAfter ? ' AND id > ?' : ''}
        ORDER BY id LIMIT ?`,
       startingAfter ? [startingAfter, limit + 1] : [limit + 1],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { newId } from '@danbao/platform';
+import { newId, sql } from '@danbao/platform';
 
 /** The event types of API.md. */
 export type EventType =
@@ -41,7 +41,8 @@ export class OutboxService {
     now = new Date(),
   ): Promise<RecordedEvent> {
     const event: RecordedEvent = { id: newId('evt'), type, created_at: now.toISOString(), data: { object } };
-    await manager.query(
+    await sql(
+      manager,
       'INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)',
       [event.id, type, objectId, JSON.stringify(event), now],
     );
@@ -64,7 +65,8 @@ export class OutboxService {
         data: { object: event.object },
       } as RecordedEvent,
     }));
-    await manager.query(
+    await sql(
+      manager,
       `INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES ${recorded.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
       recorded.flatMap(({ objectId, event }) => [event.id, event.type, objectId, JSON.stringify(event), now]),
     );
@@ -85,7 +87,8 @@ export class OutboxService {
       where.push('id < ?');
       params.push(options.startingAfter);
     }
-    const rows: { payload: string }[] = await manager.query(
+    const rows: { payload: string }[] = await sql(
+      manager,
       `SELECT payload FROM outbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       [...params, options.limit + 1],
     );

@@ -1,3 +1,4 @@
+import { sql } from '@danbao/platform';
 import { EntityManager } from 'typeorm';
 import type { OrderStatus } from './order.state';
 import type { NewOrder, Order, OrderFilter, Page } from './order.types';
@@ -69,7 +70,8 @@ const affected = (result: unknown): number => (result as { affectedRows?: number
 /** Narrow SQL for orders; every method takes the caller's EntityManager (its transaction). */
 export class OrderRepository {
   async insert(manager: EntityManager, order: NewOrder, now: Date): Promise<void> {
-    await manager.query(
+    await sql(
+      manager,
       `INSERT INTO orders (id, buyer_id, seller_id, amount, currency, description, fee_bps, auto_confirm_days, return_url,
          metadata, status, checkout_session_id, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting_payment', ?, ?, ?)`,
@@ -92,7 +94,8 @@ export class OrderRepository {
   }
 
   async findById(manager: EntityManager, id: string, forUpdate = false): Promise<Order | undefined> {
-    const rows: OrderRow[] = await manager.query(
+    const rows: OrderRow[] = await sql(
+      manager,
       `SELECT * FROM orders WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
     );
@@ -103,7 +106,8 @@ export class OrderRepository {
   async findByIds(manager: EntityManager, ids: string[], forUpdate = false): Promise<Order[]> {
     if (ids.length === 0) return [];
     const sorted = [...new Set(ids)].sort();
-    const rows: OrderRow[] = await manager.query(
+    const rows: OrderRow[] = await sql(
+      manager,
       `SELECT * FROM orders WHERE id IN (${sorted.map(() => '?').join(',')}) ORDER BY id${forUpdate ? ' FOR UPDATE' : ''}`,
       sorted,
     );
@@ -135,7 +139,8 @@ export class OrderRepository {
       where.push('id < ?');
       params.push(startingAfter);
     }
-    const rows: OrderRow[] = await manager.query(
+    const rows: OrderRow[] = await sql(
+      manager,
       `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       [...params, limit + 1],
     );
@@ -152,7 +157,8 @@ export class OrderRepository {
     now: Date,
   ): Promise<boolean> {
     const columns = Object.keys(set);
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
        WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
       [to, ...columns.map((column) => set[column]), now, id, ...from],
@@ -171,7 +177,8 @@ export class OrderRepository {
   ): Promise<number> {
     if (ids.length === 0) return 0;
     const columns = Object.keys(set);
-    const result = await manager.query(
+    const result = await sql(
+      manager,
       `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
        WHERE id IN (${ids.map(() => '?').join(',')}) AND status IN (${from.map(() => '?').join(',')})`,
       [to, ...columns.map((column) => set[column]), now, ...ids, ...from],
@@ -181,7 +188,8 @@ export class OrderRepository {
 
   async update(manager: EntityManager, id: string, set: Record<string, unknown>, now: Date): Promise<void> {
     const columns = Object.keys(set);
-    await manager.query(
+    await sql(
+      manager,
       `UPDATE orders SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
       [...columns.map((column) => set[column]), now, id],
     );

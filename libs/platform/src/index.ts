@@ -31,3 +31,4 @@ export * from './auth/token.service';
 export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
+export * from './database/sql';

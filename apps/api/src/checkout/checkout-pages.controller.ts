@@ -100,26 +100,28 @@ export class CheckoutPagesController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const loaded = await this.load(sessionId);
-    if (!loaded) return this.invalid(reply);
+    if (!SESSION_ID.test(sessionId)) return this.invalid(reply);
     const secret = request.cookies?.[CSRF_COOKIE];
     if (!secret || typeof body?._csrf !== 'string' || !this.csrf.verify(secret, body._csrf)) {
       return this.page(reply, 403, 'Form expired', 'status', {
         state: 'invalid',
         heading: 'This form has expired',
         message: 'For your security the payment was not sent. Open the checkout page again.',
-        link: { href: `/checkout/${loaded.session.id}`, text: 'Back to checkout' },
+        link: { href: `/checkout/${sessionId}`, text: 'Back to checkout' },
       });
     }
     const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 40) : '');
+    // The common path (a valid card) needs no read here: submitPayment locks what it needs.
     const result = await this.checkout.submitPayment(sessionId, {
       number: text(body.card_number),
       expiry: text(body.expiry),
       cvc: text(body.cvc),
     });
+    if (result.kind === 'submitted')
+      return this.redirect(reply, `/checkout/${sessionId}/payments/${result.paymentId}`);
+    const loaded = await this.load(sessionId);
+    if (!loaded || result.kind === 'not_found') return this.invalid(reply);
     switch (result.kind) {
-      case 'not_found':
-        return this.invalid(reply);
       case 'invalid_card':
         return this.renderForm(request, reply, loaded.session, loaded.orders, result.problem.message, 400);
       case 'not_payable':
@@ -130,8 +132,6 @@ export class CheckoutPagesController {
           loaded.orders,
           409,
         );
-      case 'submitted':
-        return this.redirect(reply, `/checkout/${sessionId}/payments/${result.paymentId}`);
     }
   }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { sql } from '../database/sql';
 import { newId } from '../ids/ids';
 
 const CACHE_MS = 10_000;
@@ -31,7 +32,8 @@ export class ApiKeyService {
     key = `sk_${randomBytes(24).toString('base64url').replace(/-/g, 'A')}`,
   ): Promise<CreatedApiKey> {
     const id = newId('key');
-    await this.dataSource.query(
+    await sql(
+      this.dataSource.manager,
       'INSERT INTO api_keys (id, name, key_hash, last4, created_at) VALUES (?, ?, ?, ?, ?)',
       [id, name.slice(0, 100), hashKey(key), key.slice(-4), new Date()],
     );
@@ -40,14 +42,16 @@ export class ApiKeyService {
 
   /** Makes sure the bootstrap key exists (idempotent across processes and restarts). */
   async ensure(key: string, name = 'bootstrap'): Promise<void> {
-    await this.dataSource.query(
+    await sql(
+      this.dataSource.manager,
       'INSERT IGNORE INTO api_keys (id, name, key_hash, last4, created_at) VALUES (?, ?, ?, ?, ?)',
       [newId('key'), name, hashKey(key), key.slice(-4), new Date()],
     );
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await this.dataSource.query(
+    const result = await sql(
+      this.dataSource.manager,
       'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
       [new Date(), id],
     );
@@ -60,7 +64,8 @@ export class ApiKeyService {
     const hash = hashKey(key);
     const cached = this.cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.id;
-    const rows: { id: string }[] = await this.dataSource.query(
+    const rows: { id: string }[] = await sql(
+      this.dataSource.manager,
       'SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
       [hash],
     );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { sql } from '../database/sql';
 import { isDuplicateKeyError } from '../database/transaction';
 
 /** Keys live 24 h (API.md); business uniqueness holds beyond that. */
@@ -65,7 +66,8 @@ export class IdempotencyService {
     const now = new Date();
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await this.dataSource.query(
+        await sql(
+          this.dataSource.manager,
           `INSERT INTO idempotency_keys (principal, idempotency_key, method, path, body_hash, state, created_at, expires_at)
            VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
           [
@@ -82,7 +84,8 @@ export class IdempotencyService {
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
-      const rows: KeyRow[] = await this.dataSource.query(
+      const rows: KeyRow[] = await sql(
+        this.dataSource.manager,
         'SELECT method, path, body_hash, state, response_status, response_body, created_at, expires_at FROM idempotency_keys WHERE principal = ? AND idempotency_key = ?',
         [scope.principal, scope.key],
       );
@@ -92,7 +95,8 @@ export class IdempotencyService {
       const abandoned =
         row.state === 'running' && now.getTime() - new Date(row.created_at).getTime() > ABANDONED_AFTER_MS;
       if (expired || abandoned) {
-        await this.dataSource.query(
+        await sql(
+          this.dataSource.manager,
           'DELETE FROM idempotency_keys WHERE principal = ? AND idempotency_key = ? AND created_at = ?',
           [scope.principal, scope.key, row.created_at],
         );
@@ -111,7 +115,8 @@ export class IdempotencyService {
   }
 
   async complete(scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
-    await this.dataSource.query(
+    await sql(
+      this.dataSource.manager,
       `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE principal = ? AND idempotency_key = ?`,
       [status, JSON.stringify(body ?? null), scope.principal, scope.key],
     );
@@ -119,7 +124,8 @@ export class IdempotencyService {
 
   /** Forgets a key whose request did not run to an answer worth keeping, so a corrected retry runs. */
   async release(scope: IdempotencyScope): Promise<void> {
-    await this.dataSource.query(
+    await sql(
+      this.dataSource.manager,
       `DELETE FROM idempotency_keys WHERE principal = ? AND idempotency_key = ? AND state = 'running'`,
       [scope.principal, scope.key],
     );
@@ -129,7 +135,8 @@ export class IdempotencyService {
   async purgeExpired(chunk = 1000): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = await this.dataSource.query(
+      const result = await sql(
+        this.dataSource.manager,
         'DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT ?',
         [new Date(), chunk],
       );
