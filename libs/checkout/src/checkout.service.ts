@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { EscrowService } from '@danbao/escrow';
 import { OutboxService } from '@danbao/notifications';
-import { Order, OrdersService, PaymentSummary, toOrderResource } from '@danbao/orders';
+import { NewOrder, Order, OrdersService, PaymentSummary, toOrderResource } from '@danbao/orders';
 import {
   APP_CONFIG,
   AppConfig,
@@ -21,17 +21,8 @@ import { SandboxChannel } from './sandbox-channel';
 
 export const EXPIRE_SESSION_JOB = 'expire-checkout-session';
 
-export interface NewOrderInput {
-  buyerId: string;
-  sellerId: string;
-  amount: bigint;
-  currency: string;
-  description: string;
-  feeBps: number;
-  autoConfirmDays: number | null;
-  returnUrl: string | null;
-  metadata: Record<string, string> | null;
-}
+/** What the marketplace asks for; the order's id and session are made here. */
+export type NewOrderInput = Omit<NewOrder, 'id' | 'checkoutSessionId'>;
 
 export type SubmitResult =
   | { kind: 'submitted'; paymentId: string }
