@@ -31,6 +31,14 @@ const PAGE_POLICY =
   "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'";
 
+const BRAND_NAMES: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  unionpay: 'UnionPay',
+  jcb: 'JCB',
+};
+
 const FAILURE_TEXT: Record<string, string> = {
   card_declined: 'Your card was declined.',
   insufficient_funds: 'Your card has insufficient funds.',
@@ -180,7 +188,7 @@ export class CheckoutPagesController {
         state: 'succeeded',
         heading: 'Payment received',
         total,
-        message: `Paid with ${payment.cardBrand} ending in ${payment.cardLast4}. Danbao holds it until you confirm receipt.`,
+        message: `Paid with ${BRAND_NAMES[payment.cardBrand] ?? 'a card'} ending in ${payment.cardLast4}. Danbao holds it until you confirm receipt.`,
         link: returnUrl ? { href: returnUrl, text: 'Back to the shop' } : undefined,
       },
       returnUrl ? `2;url=${returnUrl}` : undefined,
@@ -293,7 +301,9 @@ export class CheckoutPagesController {
     refresh?: string,
   ): void {
     const body = this.eta.render(`./${view}`, data);
-    const html = this.eta.render('./layout', { title, body, refresh });
+    // The escrow promise is only shown where money is about to move or has moved.
+    const footer = view === 'pay' || data.state === 'succeeded' || data.state === 'processing';
+    const html = this.eta.render('./layout', { title, body, refresh, footer });
     void reply
       .status(status)
       .header('content-type', 'text/html; charset=utf-8')
