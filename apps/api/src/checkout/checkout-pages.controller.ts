@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CheckoutService, CheckoutSession, Payment } from '@danbao/checkout';
 import { formatMoney } from '@danbao/money';
 import { Order, OrdersService } from '@danbao/orders';
-import { Public } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, Public } from '@danbao/platform';
 
 /** The repository root, found from here in source and in dist/ alike. */
 function projectRoot(): string {
@@ -70,6 +70,7 @@ export class CheckoutPagesController {
   } = new CSRF() as never;
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
     @Inject(OrdersService) private readonly orders: OrdersService,
   ) {}
@@ -258,7 +259,7 @@ export class CheckoutPagesController {
         path: '/checkout',
         httpOnly: true,
         sameSite: 'strict',
-        secure: request.protocol === 'https',
+        secure: this.config.publicUrl.startsWith('https://'),
       });
     }
     this.page(reply, status, 'Pay', 'pay', {
