@@ -11,6 +11,9 @@ import { APP_CONFIG, AppConfig, createRedis, JobHandler, QueueRegistry, QUEUES }
 
 export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
 
+/** How often a worker process looks at the payments backlog (see startPaymentsFirst). */
+const PAYMENTS_FIRST_CHECK_MS = 250;
+
 /** Worker concurrency per queue: payments get the most, housekeeping the least. */
 export const QUEUE_CONCURRENCY: Record<string, number> = {
   payments: 32,
@@ -38,6 +41,7 @@ export function queueConcurrency(config: AppConfig, queue: string): number {
 export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerHost.name);
   private readonly workers: Worker[] = [];
+  private paymentsFirstTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -97,9 +101,42 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       this.workers.push(worker);
     }
     this.logger.log({ queues: this.workers.map((worker) => worker.name) }, 'workers started');
+    this.startPaymentsFirst();
+  }
+
+  /**
+   * Payments first (DESIGN.md, principle 5). The queues have their own workers, but in one process
+   * they share the CPU and the database: while the payments queue has a backlog (more jobs waiting
+   * than its workers take at once), this process takes no new notification work, and takes it up
+   * again once the backlog is gone. Events wait in the outbox and the queue, none lost; releases
+   * never wait behind webhook deliveries.
+   */
+  private startPaymentsFirst(): void {
+    const notifications = this.workers.find((worker) => worker.name === QUEUES.notifications);
+    if (!notifications || !this.workers.some((worker) => worker.name === QUEUES.payments)) return;
+    const payments = this.queues.get(QUEUES.payments);
+    let yielding = false;
+    this.paymentsFirstTimer = setInterval(() => {
+      void payments
+        .getWaitingCount()
+        .then(async (waiting) => {
+          if (!yielding && waiting > this.config.paymentsConcurrency) {
+            yielding = true;
+            this.logger.log({ waiting }, 'payments backlog: notifications wait until it is gone');
+            await notifications.pause(true);
+          } else if (yielding && waiting === 0) {
+            yielding = false;
+            notifications.resume();
+            this.logger.log('payments backlog gone: notifications resume');
+          }
+        })
+        .catch(() => undefined);
+    }, PAYMENTS_FIRST_CHECK_MS);
+    this.paymentsFirstTimer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.paymentsFirstTimer) clearInterval(this.paymentsFirstTimer);
     // close() stops fetching and waits for active jobs to finish; the database is still open.
     await Promise.all(this.workers.map((worker) => worker.close()));
     await Promise.all(this.workers.map((worker) => worker.disconnect().catch(() => undefined)));

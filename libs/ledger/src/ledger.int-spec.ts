@@ -371,8 +371,9 @@ describe('LedgerService.postMany', () => {
     expect(results[1].created).toBe(true);
     expect(results[2].created).toBe(true);
     expect(results[3]).toEqual({ transactionId: results[1].transactionId, created: false });
-    // INSERT (fails on the repeat), INSERT IGNORE, SELECT ids, INSERT entries, 2 guarded debits, 1 upsert.
-    expect(statements).toBe(7);
+    // INSERT (fails on the repeat), INSERT IGNORE, SELECT ids, INSERT entries, the 2 guarded
+    // escrow debits in one statement, 1 upsert.
+    expect(statements).toBe(6);
     expect(await sut.balance(Accounts.sellerAvailable('sel_batch'), 'CNY')).toBe(3n * 980n);
     for (const order of orders) expect(await sut.balance(Accounts.escrow(order), 'CNY')).toBe(0n);
   });
@@ -426,6 +427,20 @@ describe('LedgerService.postMany', () => {
 
     expect(await count('ledger_entries')).toBe(before);
     expect(await sut.balance(Accounts.escrow(funded), 'CNY')).toBe(100n);
+
+    // A row that exists but holds too little is named too, wherever it stands in the run.
+    const short = unique('ord');
+    await sut.postInOwnTransaction(payment(short, 50n));
+    const run = [funded, short].sort();
+    await expect(
+      dataSource.transaction((manager) =>
+        sut.postMany(
+          manager,
+          run.map((order) => release(order, 'sel_x', 100n, 2n)),
+        ),
+      ),
+    ).rejects.toMatchObject({ account: Accounts.escrow(short) });
+    expect(await sut.balance(Accounts.escrow(short), 'CNY')).toBe(50n);
   });
 });
 

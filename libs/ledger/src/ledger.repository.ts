@@ -166,6 +166,41 @@ export async function debitBalance(
   return result.affectedRows === 1;
 }
 
+/**
+ * debitBalance for several rows of one currency and bucket in one statement: each row loses its
+ * own amount only if it holds at least that much. Returns undefined when every row was debited,
+ * otherwise the first row that was missing or short (the rows that matched were changed, so the
+ * caller's transaction must be rolled back, as after any failed post).
+ */
+export async function debitBalances(
+  manager: EntityManager,
+  rows: BalanceDelta[],
+  updatedAt: Date,
+): Promise<BalanceDelta | undefined> {
+  const { currency, bucket } = rows[0];
+  const cases = rows.map(() => 'WHEN ? THEN ?').join(' ');
+  const amounts = rows.flatMap((row) => [row.account, -row.delta]);
+  const result: ResultHeader = await run(
+    manager,
+    `UPDATE ledger_balances SET balance = balance - CASE account_code ${cases} END, version = version + 1,
+       updated_at = ?
+     WHERE currency = ? AND bucket = ? AND account_code IN (${placeholders(rows.length, '?')})
+       AND balance >= CASE account_code ${cases} END`,
+    [...amounts, updatedAt, currency, bucket, ...rows.map((row) => row.account), ...amounts],
+  );
+  if (result.affectedRows === rows.length) return undefined;
+  // The rows this statement debited carry its updated_at (each balance row is one step of a
+  // post, so no other statement of the post set it); the first other row is the short one.
+  const debited: { account_code: string }[] = await run(
+    manager,
+    `SELECT account_code FROM ledger_balances
+     WHERE currency = ? AND bucket = ? AND account_code IN (${placeholders(rows.length, '?')}) AND updated_at = ?`,
+    [currency, bucket, ...rows.map((row) => row.account), updatedAt],
+  );
+  const done = new Set(debited.map((row) => row.account_code));
+  return rows.find((row) => !done.has(row.account)) ?? rows[0];
+}
+
 /** Locks every bucket row of an account (by primary key range) and returns their balances. */
 export async function lockBuckets(
   manager: EntityManager,

@@ -7,6 +7,7 @@ import { checkLedger } from './ledger.check';
 import { InsufficientFundsError } from './ledger.errors';
 import {
   debitBalance,
+  debitBalances,
   EntryInsert,
   findTransactionIdsByReference,
   insertEntries,
@@ -301,12 +302,26 @@ export class LedgerService {
     const entries = [...plan.entries];
     if (!hasSpreadDebit) await insertEntries(manager, toInsert(entries), now);
 
-    for (const step of plan.steps) {
+    for (let index = 0; index < plan.steps.length; index += 1) {
+      const step = plan.steps[index];
       if (step.kind === 'upsert') {
         await upsertBalances(manager, step.rows, now);
       } else if (step.kind === 'debit') {
-        const ok = await debitBalance(manager, step.row, -step.row.delta, now);
-        if (!ok) throw new InsufficientFundsError(step.row.account, step.row.currency);
+        // A run of guarded debits in one currency and bucket (a batch's escrow accounts) is one
+        // statement, locking its rows in the same order the steps would have.
+        const run = [step.row];
+        for (let next = plan.steps[index + 1]; next?.kind === 'debit'; next = plan.steps[index + 1]) {
+          if (next.row.currency !== step.row.currency || next.row.bucket !== step.row.bucket) break;
+          run.push(next.row);
+          index += 1;
+        }
+        if (run.length === 1) {
+          const ok = await debitBalance(manager, step.row, -step.row.delta, now);
+          if (!ok) throw new InsufficientFundsError(step.row.account, step.row.currency);
+        } else {
+          const short = await debitBalances(manager, run, now);
+          if (short) throw new InsufficientFundsError(short.account, short.currency);
+        }
       } else {
         const buckets = await lockBuckets(manager, step.debit.account, step.debit.currency);
         const allocation = allocateSpreadDebit(step.debit, buckets);

@@ -108,6 +108,16 @@ export class OutboxRelay {
     return (result as { affectedRows: number }).affectedRows === 1;
   }
 
+  /** markDispatched for several events in one statement (the worker gathers them); returns how many changed. */
+  async markDispatchedMany(eventIds: string[], now = new Date()): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    const result = await this.dataSource.query(
+      `UPDATE outbox_events SET dispatched_at = ? WHERE id IN (${eventIds.map(() => '?').join(',')}) AND dispatched_at IS NULL`,
+      [now, ...eventIds],
+    );
+    return (result as { affectedRows: number }).affectedRows;
+  }
+
   private async queueDeliveries(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.queues.get(QUEUES.notifications).addBulk(
@@ -118,8 +128,9 @@ export class OutboxRelay {
           jobId: id,
           attempts: 10,
           backoff: { type: 'exponential', delay: this.config.webhookRetryBaseMs },
-          // Kept a day, so that publishing the same event again within it queues nothing.
-          removeOnComplete: { age: 86_400, count: 100_000 },
+          // Done deliveries are not kept: an event is published again only when its delivery
+          // never ran (dispatched_at still empty), so an old job has nothing to collapse.
+          removeOnComplete: true,
           removeOnFail: false,
         },
       })),

@@ -28,6 +28,14 @@ export function crashHooks(config: AppConfig, env: NodeJS.ProcessEnv = process.e
 }
 
 /**
+ * The largest batch: RELEASE_BATCH_SIZE, but at most half the worker's payment slots, so that one
+ * batch gathers its jobs while the other commits (the database and BullMQ work side by side).
+ */
+export function releaseBatchSize(config: AppConfig): number {
+  return Math.max(1, Math.min(config.releaseBatchSize, Math.ceil(config.paymentsConcurrency / 2)));
+}
+
+/**
  * The releases of this worker process, gathered into batches: every release or deadline job
  * hands its hold here and waits for the batch that carries it. A batch is at most
  * RELEASE_BATCH_SIZE holds gathered for at most RELEASE_BATCH_WAIT; with PAYMENTS_CONCURRENCY
@@ -45,7 +53,7 @@ export class ReleaseBatcher {
   ) {
     const hooks = crashHooks(config);
     this.batcher = new MicroBatcher({
-      maxSize: config.releaseBatchSize,
+      maxSize: releaseBatchSize(config),
       maxWaitMs: config.releaseBatchWaitMs,
       capacity: config.paymentsConcurrency,
       run: async (refs) => {
