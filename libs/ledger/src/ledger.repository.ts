@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { sql } from '@danbao/platform';
 import type { BalanceDelta } from './posting-plan';
 
 /*
@@ -37,23 +38,9 @@ interface ResultHeader {
   affectedRows: number;
 }
 
-type Callback = (error: Error | null, result: unknown) => void;
-
-interface CallbackConnection {
-  query(sql: string, values: unknown[], callback: Callback): void;
-}
-
 /** Runs one statement on the transaction's own connection (see the note above). */
-async function run<T>(manager: EntityManager, sql: string, values: unknown[]): Promise<T> {
-  const connection: unknown = await manager.queryRunner?.connect();
-  if (typeof (connection as CallbackConnection | undefined)?.query !== 'function') {
-    return manager.query(sql, values);
-  }
-  return new Promise<T>((resolve, reject) => {
-    (connection as CallbackConnection).query(sql, values, (error, result) =>
-      error ? reject(error) : resolve(result as T),
-    );
-  });
+function run<T>(manager: EntityManager, statement: string, values: unknown[]): Promise<T> {
+  return sql<T>(manager, statement, values);
 }
 
 function placeholders(rowCount: number, row: string): string {
