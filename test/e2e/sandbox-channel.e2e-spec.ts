@@ -5,6 +5,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
+import { QUEUES, QueueRegistry } from '@danbao/platform';
 import {
   createTestApp,
   createTestDatabase,
@@ -48,7 +49,8 @@ describe('sandbox channel through the worker', () => {
     const overrides = {
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       CHECKOUT_EXPIRES_AFTER: '4s',
-      SWEEP_INTERVAL: '1s',
+      // The sweep runs rarely here, so an expiry within seconds proves the delayed job fired.
+      SWEEP_INTERVAL: '10m',
     };
     const config = testConfig(database.databaseUrl, prefix, overrides);
     app = await createTestApp(AppModule.forRoot(config));
@@ -125,6 +127,8 @@ describe('sandbox channel through the worker', () => {
       (response) => response.body.status === 'expired',
       12_000,
     );
+    const jobs = await app.get(QueueRegistry).get(QUEUES.payments).getJobCounts('completed');
+    expect(jobs.completed).toBeGreaterThanOrEqual(1);
     expect(expired.body.status).toBe('expired');
     const page = await client.http().get(new URL(created.checkout_url).pathname).expect(200);
     expect(page.text).toContain('expired');

@@ -417,7 +417,7 @@ export class CheckoutService {
         EXPIRE_SESSION_JOB,
         { sessionId: session.id },
         {
-          jobId: `expire:${session.id}`,
+          jobId: `expire-${session.id}`,
           delay,
           removeOnComplete: 1000,
           removeOnFail: 5000,
