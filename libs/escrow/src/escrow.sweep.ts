@@ -12,9 +12,11 @@ const REDRIVE_CHECKS_MAX = 200;
 export interface SweepReport {
   /** Holds whose release is due: each queued again under its deterministic id (a no-op if waiting). */
   releasesDue: number;
-  /** Of those, the ones due for longer than a sweep should ever let happen: their job was lost. */
+  /** Of those, the ones due for longer than a sweep should ever let happen. */
   releasesLate: number;
-  /** Release jobs found failed after stalling too often, sent back to the queue. */
+  /** Of a sample of the late ones, those that had no job at all (lost with Redis). */
+  releasesLost: number;
+  /** Failed release jobs of late holds sent back to the queue. */
   releasesRedriven: number;
   expiringNotified: number;
   expiriesQueued: number;
@@ -41,20 +43,22 @@ export class EscrowSweep {
 
   async sweep(now = new Date()): Promise<SweepReport> {
     const due = await this.holds.findDueForRelease(this.dataSource.manager, now, SWEEP_LIMIT);
+    // A delayed job releases a hold within moments of its deadline; one still due a whole sweep
+    // (and a margin) later may have lost its job. Before queueing, look at a sample of those.
+    const lateBefore = now.getTime() - 2 * this.config.sweepIntervalMs - 5000;
+    const late = due.filter((ref) => ref.dueAt.getTime() < lateBefore);
+    const { lost, redriven } = await this.inspect(
+      late.slice(0, REDRIVE_CHECKS_MAX).map((ref) => ref.holdId),
+      now,
+    );
     for (let start = 0; start < due.length; start += ENQUEUE_CHUNK) {
       await this.jobs.enqueueReleases(due.slice(start, start + ENQUEUE_CHUNK));
     }
-    // A delayed job releases a hold within moments of its deadline; one still due a whole sweep
-    // (and a margin) later lost its job, or its job died: one line for all of them, not one each.
-    const lateBefore = now.getTime() - 2 * this.config.sweepIntervalMs - 5000;
-    const late = due.filter((ref) => ref.dueAt.getTime() < lateBefore);
-    const releasesRedriven = await this.redriveStalled(
-      late.slice(0, REDRIVE_CHECKS_MAX).map((ref) => ref.holdId),
-    );
-    if (late.length > 0) {
+    if (lost > 0 || redriven > 0) {
+      // One line for all of them, not one per hold (TEST-PLAN T01: one aggregated alert).
       this.logger.warn(
-        { late: late.length, redriven: releasesRedriven },
-        'sweep found releases past their deadline without a job (queue state lost?); queued them again',
+        { late: late.length, lost, redriven },
+        'sweep found due releases without a live job (queue state lost?); queued them again',
       );
     }
     const expiringNotified = await this.expiry.notifyExpiring(now);
@@ -63,26 +67,37 @@ export class EscrowSweep {
     return {
       releasesDue: due.length,
       releasesLate: late.length,
-      releasesRedriven,
+      releasesLost: lost,
+      releasesRedriven: redriven,
       expiringNotified,
       expiriesQueued: expired.length,
     };
   }
 
   /**
-   * A release job that stalled more often than BullMQ allows (its worker died mid-job, again) ends
-   * in the failed list though nothing is wrong with it: it goes back to the queue. Jobs that failed
-   * for a reason of their own stay in the failed list, the dead letters an admin looks at.
+   * Of the late holds: how many have no release job at all (lost with Redis), and which failed
+   * jobs go back to the queue. A job that stalled more often than BullMQ allows (its worker died
+   * mid-job, again) goes back at once; one that failed for a reason of its own stays in the
+   * failed list (the dead letters of /admin/queues and /metrics) for a cool-down, then is tried
+   * again, so that money due is never left behind for good.
    */
-  private async redriveStalled(holdIds: string[]): Promise<number> {
+  private async inspect(holdIds: string[], now: Date): Promise<{ lost: number; redriven: number }> {
     const queue = this.queues.get(QUEUES.payments);
+    const coolDownMs = Math.max(10 * this.config.sweepIntervalMs, 60_000);
+    let lost = 0;
     let redriven = 0;
     for (const holdId of holdIds) {
       const job = await queue.getJob(releaseJobId(holdId));
-      if (!job || !(await job.isFailed()) || !/stalled/i.test(job.failedReason ?? '')) continue;
+      if (!job) {
+        lost += 1;
+        continue;
+      }
+      if (!(await job.isFailed())) continue;
+      const stalled = /stalled/i.test(job.failedReason ?? '');
+      if (!stalled && (job.finishedOn ?? 0) > now.getTime() - coolDownMs) continue;
       await job.retry('failed');
       redriven += 1;
     }
-    return redriven;
+    return { lost, redriven };
   }
 }

@@ -33,8 +33,8 @@ interface Releasing {
  * together (as TigerBeetle batches transfers), each hold still guarded on its own. Per batch:
  * lock the orders then the holds (both in id order), decide each hold under its locks (a hold
  * already released, frozen or not yet due is a no-op), then one UPDATE of the holds, one of the
- * orders, one ledger postMany (the deltas of one seller, and of the fee account, summed into one
- * balance update) and one INSERT of the outbox events; commit. If the batch fails for any reason
+ * orders, one INSERT of the outbox events, and last one ledger postMany (the deltas of one seller,
+ * and of the fee account, summed into one balance update); commit. If the batch fails for any reason
  * other than a deadlock (which runInTransaction retries), its members are released one by one,
  * so that one bad hold never blocks the others.
  */
@@ -144,7 +144,6 @@ export class ReleaseService {
         `Release batch changed ${changedHolds} holds and ${changedOrders} orders of ${releasing.length}`,
       );
     }
-    await this.ledger.postMany(manager, releasing.map(releasePosting));
     await this.outbox.recordMany(
       manager,
       releasing.flatMap(({ hold, order, fee, net }) => {
@@ -171,6 +170,9 @@ export class ReleaseService {
       }),
       now,
     );
+    // The ledger last: the seller's balance row (hot when one seller sells much) and the fee
+    // bucket stay locked only from their update to the commit.
+    await this.ledger.postMany(manager, releasing.map(releasePosting));
     return outcomes;
   }
 }

@@ -36,7 +36,11 @@ export class OutboxRelay {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Publishes unpublished events, oldest first, in chunks; returns how many it published. */
+  /**
+   * Publishes unpublished events, oldest first, in chunks, until a read finds none (so that
+   * events committed while it ran are published too: a kick made meanwhile collapsed into this
+   * running job); returns how many it published.
+   */
   async publishPending(max = 10_000): Promise<number> {
     let published = 0;
     while (published < max) {
@@ -52,7 +56,6 @@ export class OutboxRelay {
         [new Date(), ...ids],
       );
       published += ids.length;
-      if (rows.length < CHUNK) break;
     }
     return published;
   }

@@ -100,7 +100,7 @@ export const configSchema = z.object({
   WORKER_LOCK_DURATION: duration('30s'),
   WORKER_STALLED_INTERVAL: duration('30s'),
   // Worker concurrency of the money queue and of the notifications queue (each its own pool).
-  PAYMENTS_CONCURRENCY: integer(64, 1, 1000),
+  PAYMENTS_CONCURRENCY: integer(128, 1, 1000),
   NOTIFICATIONS_CONCURRENCY: integer(16, 1, 1000),
   // Releases ready together are committed in one transaction of at most this many holds,
   // gathered for at most RELEASE_BATCH_WAIT (PERFORMANCE.md: batching is the biggest lever).

@@ -1,15 +1,32 @@
 import { randomBytes } from 'node:crypto';
 
 // Crockford base32: no I, L, O, U, so ids are safe to read aloud and to put in URLs.
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-function encodeBase32(value: bigint, length: number): string {
+/** `length` base-32 digits of a non-negative integer below 2^53, most significant first. */
+function encodeBase32(value: number, length: number): string {
   let out = '';
   for (let i = 0; i < length; i += 1) {
-    out = ALPHABET[Number(value & 31n)] + out;
-    value >>= 5n;
+    out = ALPHABET[value % 32] + out;
+    value = Math.floor(value / 32);
   }
   return out;
+}
+
+// Random bytes are drawn from the CSPRNG a few kilobytes at a time: one call per ~400 ids instead
+// of one per id (a release batch makes six ids per hold).
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function randomChunk(bytes: number): Buffer {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  const chunk = pool.subarray(poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return chunk;
 }
 
 /**
@@ -18,8 +35,11 @@ function encodeBase32(value: bigint, length: number): string {
  * application (never AUTO_INCREMENT) so rows can be spread across shards.
  */
 export function newId(prefix: string, nowMs: number = Date.now()): string {
-  const random = BigInt(`0x${randomBytes(10).toString('hex')}`);
-  return `${prefix}_${encodeBase32(BigInt(nowMs), 10)}${encodeBase32(random, 16)}`.toLowerCase();
+  const random = randomChunk(10);
+  // 80 random bits as two 40-bit halves, each exact in a double.
+  const high = random.readUIntBE(0, 5);
+  const low = random.readUIntBE(5, 5);
+  return `${prefix.toLowerCase()}_${encodeBase32(nowMs, 10)}${encodeBase32(high, 8)}${encodeBase32(low, 8)}`;
 }
 
 /** A secret that cannot be guessed (checkout session ids, API keys): 160 random bits. */
