@@ -49,7 +49,7 @@ describe('Redis loses the queue state with 500 receipt deadlines pending', () =>
   const connection = createRedis(REDIS_URL);
   const prefix = testQueuePrefix();
   // Deadlines in seconds, a sweep every second.
-  const env = { AUTO_CONFIRM_PICKUP: '10s', SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s' };
+  const env = { AUTO_CONFIRM_PICKUP: '20s', SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s' };
 
   beforeAll(async () => {
     database = await createTestDatabase(allMigrations);
