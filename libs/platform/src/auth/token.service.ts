@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
@@ -40,7 +40,8 @@ export class TokenService implements OnModuleInit {
       ['token_signing_key'],
     );
     this.jwt = new JwtService({
-      secret: rows[0].value,
+      // A KeyObject made once: given a string, jsonwebtoken builds a key on every sign and verify.
+      secret: createSecretKey(Buffer.from(rows[0].value, 'utf8')) as unknown as string,
       signOptions: { algorithm: 'HS256', audience: AUDIENCE, issuer: ISSUER },
       verifyOptions: {
         algorithms: ['HS256'],
