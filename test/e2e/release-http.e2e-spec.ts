@@ -23,24 +23,12 @@ import {
   testConfig,
   testProcessEnv,
   testQueuePrefix,
+  waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { allMigrations } from '../../apps/api/src/schema';
 
 const DAY_MS = 86_400_000;
-
-async function waitFor<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
   let database: TestDatabase;

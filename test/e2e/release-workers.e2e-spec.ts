@@ -21,21 +21,9 @@ import {
   testConfig,
   testProcessEnv,
   testQueuePrefix,
+  waitFor,
 } from '@danbao/testing';
 import { allMigrations } from '../../apps/api/src/schema';
-
-async function waitFor<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('release workers: exactly once', () => {
   let database: TestDatabase;

@@ -17,24 +17,11 @@ import {
   testConfig,
   testProcessEnv,
   testQueuePrefix,
+  waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { allMigrations } from '../../apps/api/src/schema';
 import { ApiClient } from '../support/api-client';
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
 
 describe('sandbox channel through the worker', () => {
   let database: TestDatabase;
@@ -74,7 +61,7 @@ describe('sandbox channel through the worker', () => {
     const created = await client.createOrder({ amount: 1234 });
     const submitted = await client.submitCard(created.checkout_url, '4000 0000 0000 0077');
     expect(submitted.status).toBe(303);
-    const paid = await eventually(
+    const paid = await waitFor(
       () => order(created.id),
       (response) => response.body.status === 'paid',
     );
@@ -85,7 +72,7 @@ describe('sandbox channel through the worker', () => {
     });
     // Give the second copy time to arrive, then count: one notification row, one ledger transaction.
     const dataSource = app.get(DataSource);
-    const copies = await eventually(
+    const copies = await waitFor(
       async () =>
         Number(
           (
@@ -110,7 +97,7 @@ describe('sandbox channel through the worker', () => {
   it('shows a decline from the channel and leaves the order payable', async () => {
     const created = await client.createOrder({ amount: 500 });
     const submitted = await client.submitCard(created.checkout_url, '4000 0000 0000 9995');
-    const failed = await eventually(
+    const failed = await waitFor(
       () => order(created.id),
       (response) => response.body.latest_payment?.status === 'failed',
     );
@@ -122,7 +109,7 @@ describe('sandbox channel through the worker', () => {
 
   it('expires an unpaid order when its session expires (delayed job)', async () => {
     const created = await client.createOrder();
-    const expired = await eventually(
+    const expired = await waitFor(
       () => order(created.id),
       (response) => response.body.status === 'expired',
       12_000,

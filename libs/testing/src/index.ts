@@ -3,3 +3,4 @@ export * from './test-config';
 export * from './test-database';
 export * from './processes';
 export * from './factories';
+export * from './wait';
