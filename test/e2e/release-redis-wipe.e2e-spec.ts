@@ -21,24 +21,12 @@ import {
   testConfig,
   testProcessEnv,
   testQueuePrefix,
+  waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { allMigrations } from '../../apps/api/src/schema';
 
 const ORDERS = 500;
-
-async function waitFor<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('Redis loses the queue state with 500 receipt deadlines pending', () => {
   let database: TestDatabase;
