@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { CheckoutService } from '@danbao/checkout';
+import { IdempotencyService } from '@danbao/platform';
 import {
   createTestApp,
   createTestDatabase,
@@ -325,6 +326,24 @@ describe('orders and checkout', () => {
       expect(theirs.headers['idempotent-replayed']).toBeUndefined();
       expect(theirs.body.id).not.toBe(mine.body.id);
       expect(theirs.body).toMatchObject({ buyer_id: 'buyer_k2', amount: 5 });
+    });
+
+    it('purges expired keys and keeps live ones', async () => {
+      await http()
+        .post('/v1/orders')
+        .set(client.asMarketplace())
+        .set('Idempotency-Key', 'live-key')
+        .send(body)
+        .expect(201);
+      await dataSource.query(
+        "INSERT INTO idempotency_keys (principal, idempotency_key, method, path, body_hash, state, created_at, expires_at) VALUES ('marketplace:x', 'old-key', 'POST', '/v1/orders', REPEAT('0', 64), 'done', ?, ?)",
+        [new Date(Date.now() - 2 * 86_400_000), new Date(Date.now() - 86_400_000)],
+      );
+      expect(await app.get(IdempotencyService).purgeExpired()).toBeGreaterThanOrEqual(1);
+      const keys = await dataSource.query(
+        "SELECT idempotency_key FROM idempotency_keys WHERE idempotency_key IN ('old-key', 'live-key')",
+      );
+      expect(keys).toEqual([{ idempotency_key: 'live-key' }]);
     });
 
     it('scopes keys per principal and refuses malformed keys', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { CheckoutService, EXPIRE_SESSION_JOB } from '@danbao/checkout';
-import { APP_CONFIG, AppConfig, JobHandler, QUEUES } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, IdempotencyService, JobHandler, QUEUES } from '@danbao/platform';
 
 /** A checkout session's expiry, fired by the delayed job scheduled when the session was made. */
 @Injectable()
@@ -32,5 +32,19 @@ export class CheckoutSweepHandler implements JobHandler {
 
   async handle(): Promise<number> {
     return this.checkout.expireOverdueSessions();
+  }
+}
+
+/** Idempotency keys live 24 h (API.md); this deletes expired ones in chunks every hour. */
+@Injectable()
+export class IdempotencyPurgeHandler implements JobHandler {
+  readonly queue = QUEUES.system;
+  readonly jobName = 'purge-idempotency-keys';
+  readonly repeatEveryMs = 3_600_000;
+
+  constructor(@Inject(IdempotencyService) private readonly keys: IdempotencyService) {}
+
+  async handle(): Promise<number> {
+    return this.keys.purgeExpired();
   }
 }

@@ -2,9 +2,15 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CheckoutModule, SandboxDeliveryHandler } from '@danbao/checkout';
 import { EscrowModule } from '@danbao/escrow';
 import { NotificationsModule } from '@danbao/notifications';
-import { AppConfig, CanaryJobHandler, JobHandler, PlatformModule } from '@danbao/platform';
+import {
+  AppConfig,
+  CanaryJobHandler,
+  IdempotencyService,
+  JobHandler,
+  PlatformModule,
+} from '@danbao/platform';
 import { allEntities, allMigrations } from '../../api/src/schema';
-import { CheckoutSweepHandler, ExpireCheckoutSessionHandler } from './checkout-jobs';
+import { CheckoutSweepHandler, ExpireCheckoutSessionHandler, IdempotencyPurgeHandler } from './checkout-jobs';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
 import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
 import { ReleaseBatcher } from './handlers/release-batcher';
@@ -24,6 +30,7 @@ const HANDLER_CLASSES = [
   SandboxDeliveryHandler,
   ExpireCheckoutSessionHandler,
   CheckoutSweepHandler,
+  IdempotencyPurgeHandler,
 ];
 
 /** The worker process: BullMQ processors over the same domain services the api calls. */
@@ -39,6 +46,7 @@ export class WorkerModule {
         CheckoutModule,
       ],
       providers: [
+        IdempotencyService,
         ReleaseBatcher,
         JobSchedulers,
         ...HANDLER_CLASSES,

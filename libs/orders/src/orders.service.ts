@@ -3,8 +3,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@danbao/platform';
 import { OrderNotFoundError, OrderStateError } from './order.errors';
 import { OrderRepository } from './order.repository';
-import type { OrderStatus } from './order.state';
+import { canTransition, type OrderStatus } from './order.state';
 import type { NewOrder, Order, OrderFilter, Page } from './order.types';
+
+/**
+ * Every status change is checked against the lifecycle table before its guarded UPDATE runs, so
+ * the table in order.state.ts is the one place the lifecycle is written down.
+ */
+function assertTransitions(from: OrderStatus[], to: OrderStatus): void {
+  const illegal = from.find((status) => !canTransition(status, to));
+  if (illegal) throw new Error(`Order lifecycle has no transition ${illegal} -> ${to}`);
+}
 
 /** Whether a principal may see an order: the marketplace and admins all, a buyer or seller its own. */
 export function isVisibleTo(order: Order, principal: Principal): boolean {
@@ -92,6 +101,7 @@ export class OrdersService {
     set: Record<string, unknown> = {},
     now = new Date(),
   ): Promise<boolean> {
+    assertTransitions(from, to);
     return this.repository.transition(manager, id, from, to, set, now);
   }
 
@@ -104,6 +114,7 @@ export class OrdersService {
     set: Record<string, unknown> = {},
     now = new Date(),
   ): Promise<number> {
+    assertTransitions(from, to);
     return this.repository.transitionMany(manager, ids, from, to, set, now);
   }
 
