@@ -7,7 +7,7 @@
  *                                  cell, default 3; BENCH_CONCURRENCY, default 8,32,64;
  *                                  BENCH_CPU_PROFILE=<dir> for a CPU profile of the api)
  *
- * The api runs as a real process (from source, as the tests start it) on a bench database and
+ * The api runs as a real process (built, as `npm start` runs it) on a bench database and
  * queue prefix of its own, with LOG_LEVEL=warn (no line per request); no worker runs. Two
  * workloads, each at 8, 32 and 64 connections:
  *
@@ -48,7 +48,7 @@ import {
   parseDatabaseUrl,
   withDatabase,
 } from '@danbao/platform';
-import { deleteQueueKeys, RunningProcess, startNode, startProcess } from '@danbao/testing';
+import { deleteQueueKeys, RunningProcess, startBuilt } from '@danbao/testing';
 import { allMigrations } from '../../apps/api/src/schema';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -561,6 +561,8 @@ interface Measurement {
   dbCpuMs: number;
   /** This process: the HTTP client, or the mysql2 client of the raw side. */
   clientCpuMs: number;
+  /** Statements the server received (its Questions counter, anyone's). */
+  statements: number;
 }
 
 const newMeasurement = (): Measurement => ({
@@ -572,6 +574,7 @@ const newMeasurement = (): Measurement => ({
   apiCpuMs: 0,
   dbCpuMs: 0,
   clientCpuMs: 0,
+  statements: 0,
 });
 
 const firstErrors = new Set<string>();
@@ -613,6 +616,16 @@ function findPid(name: string): number | undefined {
 }
 
 const processes = { api: undefined as number | undefined, db: undefined as number | undefined };
+let statusPool: Pool | undefined;
+
+/** The server's count of statements received so far (all clients; the probe itself adds one). */
+async function questions(): Promise<number> {
+  if (!statusPool) return 0;
+  const [rows] = (await statusPool.query("SHOW GLOBAL STATUS LIKE 'Questions'")) as unknown as [
+    { Value: string }[],
+  ];
+  return Number(rows[0]?.Value ?? 0);
+}
 
 /** Runs `unit` from `concurrency` loops for `seconds`, adding what it did to `into`. */
 async function measure(unit: Unit, concurrency: number, seconds: number, into: Measurement): Promise<void> {
@@ -620,6 +633,7 @@ async function measure(unit: Unit, concurrency: number, seconds: number, into: M
   const apiCpu = cpuMs(processes.api);
   const dbCpu = cpuMs(processes.db);
   const clientCpu = process.cpuUsage();
+  const statementsBefore = await questions();
   const endMs = Date.now() + seconds * 1000;
   let dry = false;
   await Promise.all(
@@ -645,6 +659,7 @@ async function measure(unit: Unit, concurrency: number, seconds: number, into: M
     }),
   );
   into.seconds += (performance.now() - started) / 1000;
+  into.statements += (await questions()) - statementsBefore - 1;
   into.apiCpuMs += cpuMs(processes.api) - apiCpu;
   into.dbCpuMs += cpuMs(processes.db) - dbCpu;
   const client = process.cpuUsage(clientCpu);
@@ -713,20 +728,7 @@ async function main(): Promise<void> {
   };
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of the api there (open it in Chrome DevTools).
   const profileDir = process.env.BENCH_CPU_PROFILE;
-  const api = profileDir
-    ? startNode(
-        [
-          '--cpu-prof',
-          `--cpu-prof-dir=${profileDir}`,
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          'apps/api/src/main.ts',
-        ],
-        apiEnv,
-      )
-    : startProcess('api', apiEnv);
+  const api = startBuilt('api', apiEnv, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   const target = parseDatabaseUrl(databaseUrl);
   const pool = createPool({
     ...target,
@@ -736,6 +738,7 @@ async function main(): Promise<void> {
     supportBigNumbers: true,
     bigNumberStrings: true,
   });
+  statusPool = createPool({ ...target, connectionLimit: 1 });
   const client = new HttpClient(port);
   let apiRssPeakMb = 0;
   let benchRssPeakMb = 0;
@@ -790,7 +793,9 @@ async function main(): Promise<void> {
 
     console.log('');
     console.log('CPU ms per paid order (both cores are shared by all of these):');
-    console.log('workload       conc  http: api + db + client = total   raw: db + client = total');
+    console.log(
+      'workload       conc  http: api + db + client = total   raw: db + client = total   statements http / raw',
+    );
     for (const { workload, concurrency, cell } of results) {
       const per = (cpu: number, side: Side) => (cell[side].orders ? cpu / cell[side].orders : NaN);
       const http = [cell.http.apiCpuMs, cell.http.dbCpuMs, cell.http.clientCpuMs].map((cpu) =>
@@ -800,7 +805,8 @@ async function main(): Promise<void> {
       const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
       console.log(
         `${workload.padEnd(13)}  ${pad(concurrency, 4)}  ${pad(ms(http[0]), 9)} + ${pad(ms(http[1]), 3)} + ${pad(ms(http[2]), 6)} = ${pad(ms(sum(http)), 5)}` +
-          `   ${pad(ms(raw[0]), 7)} + ${pad(ms(raw[1]), 6)} = ${pad(ms(sum(raw)), 5)}`,
+          `   ${pad(ms(raw[0]), 7)} + ${pad(ms(raw[1]), 6)} = ${pad(ms(sum(raw)), 5)}` +
+          `   ${pad(per(cell.http.statements, 'http').toFixed(1), 15)} / ${per(cell.raw.statements, 'raw').toFixed(1)}`,
       );
     }
 
@@ -836,6 +842,7 @@ async function main(): Promise<void> {
     client.close();
     await stop(api);
     await pool.end();
+    await statusPool.end();
     await deleteQueueKeys(redisUrl, queuePrefix);
     await dropDatabase(databaseUrl);
   }
