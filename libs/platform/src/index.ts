@@ -1,4 +1,5 @@
 export * from './config/config';
+export * from './batching/micro-batcher';
 export * from './config/config.module';
 export * from './config/duration';
 export * from './database/bigint.transformer';

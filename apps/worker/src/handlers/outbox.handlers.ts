@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { NOTIFICATION_JOBS, OutboxRelay } from '@danbao/notifications';
-import { APP_CONFIG, AppConfig, JobHandler, QUEUES } from '@danbao/platform';
-import { MicroBatcher } from '../micro-batcher';
+import { APP_CONFIG, AppConfig, JobHandler, MicroBatcher, QUEUES } from '@danbao/platform';
 
 /** `relay-outbox`: publish the events committed since the last run (kicked after commits). */
 @Injectable()

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HoldRef, ReleaseHooks, ReleaseOutcome, ReleaseService } from '@danbao/escrow';
 import { OutboxRelay } from '@danbao/notifications';
-import { APP_CONFIG, AppConfig } from '@danbao/platform';
-import { MicroBatcher } from '../micro-batcher';
+import { APP_CONFIG, AppConfig, MicroBatcher } from '@danbao/platform';
 
 export type SettledRelease = Exclude<ReleaseOutcome, { status: 'failed' }>;
 

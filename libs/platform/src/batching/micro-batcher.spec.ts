@@ -1,6 +1,6 @@
 import { MicroBatcher } from './micro-batcher';
 
-// The gathering of releases into batches, with a fake run function: pure timing logic, no I/O.
+// The gathering of jobs or requests into batches, with a fake run function: pure timing logic, no I/O.
 describe('MicroBatcher', () => {
   const recorder = () => {
     const batches: number[][] = [];
@@ -73,5 +73,67 @@ describe('MicroBatcher', () => {
     const settled = await Promise.allSettled([sut.submit(1), sut.submit(2)]);
     expect(settled.every((result) => result.status === 'rejected')).toBe(true);
     expect(sut.size).toEqual({ waiting: 0, running: 0 });
+  });
+
+  describe('with maxInFlight (the api: any number of requests can arrive)', () => {
+    it('runs a lone item at once, without a timer', async () => {
+      const { batches, run } = recorder();
+      const sut = new MicroBatcher({ maxSize: 50, maxWaitMs: 0, maxInFlight: 2, run });
+      const started = Date.now();
+      await expect(sut.submit(1)).resolves.toBe(10);
+      expect(Date.now() - started).toBeLessThan(100);
+      expect(batches).toEqual([[1]]);
+    });
+
+    it('gathers what arrives together, and what arrives while the batches in flight run', async () => {
+      const { batches, run } = recorder();
+      const sut = new MicroBatcher({ maxSize: 3, maxWaitMs: 0, maxInFlight: 1, run });
+      const first = [1, 2, 3, 4].map((item) => sut.submit(item));
+      // These arrive while [1, 2, 3] runs: they wait for it and go with 4 in the next batch.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const later = [5, 6].map((item) => sut.submit(item));
+      await expect(Promise.all([...first, ...later])).resolves.toEqual([10, 20, 30, 40, 50, 60]);
+      expect(batches).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      expect(sut.size).toEqual({ waiting: 0, running: 0 });
+    });
+
+    it('never runs more batches at once than maxInFlight, and drains everything', async () => {
+      let inFlight = 0;
+      let most = 0;
+      const sut = new MicroBatcher<number, number>({
+        maxSize: 4,
+        maxWaitMs: 0,
+        maxInFlight: 2,
+        run: async (items) => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          inFlight -= 1;
+          return items;
+        },
+      });
+      const items = Array.from({ length: 100 }, (_, index) => index);
+      await expect(Promise.all(items.map((item) => sut.submit(item)))).resolves.toEqual(items);
+      expect(most).toBe(2);
+    });
+
+    it('goes on after a batch whose run threw', async () => {
+      let calls = 0;
+      const sut = new MicroBatcher<number, number>({
+        maxSize: 2,
+        maxWaitMs: 0,
+        maxInFlight: 1,
+        run: async (items) => {
+          calls += 1;
+          if (calls === 1) throw new Error('deadlock');
+          return items;
+        },
+      });
+      const settled = await Promise.allSettled([1, 2, 3].map((item) => sut.submit(item)));
+      expect(settled.map((result) => result.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    });
   });
 });

@@ -1,13 +1,24 @@
 export interface MicroBatcherOptions<I, R> {
   /** The most items one run takes. */
   maxSize: number;
-  /** How long the first item of a batch waits for company, at most. */
+  /**
+   * How long the first item of a batch waits for company, at most. 0: until the current turn of
+   * the event loop ends, which gathers the requests that arrived together and delays a lone one
+   * by no measurable time.
+   */
   maxWaitMs: number;
   /**
-   * How many items can be in the batcher at once at most (the worker's concurrency): when every
+   * How many items can be in the batcher at once at most (a worker's concurrency): when every
    * free slot is already waiting here no more can come, so the batch runs without waiting.
+   * Unbounded (the default) for HTTP, where any number of requests can arrive.
    */
-  capacity: number;
+  capacity?: number;
+  /**
+   * How many batches may run at once (default unbounded). Beyond it, items wait for a running
+   * batch to end and then go together: under load the batches grow by themselves, at low load
+   * every item runs at once. This is how the api gathers concurrent requests.
+   */
+  maxInFlight?: number;
   /** Runs one batch; returns one result per item, in order (an Error fails that item alone). */
   run: (items: I[]) => Promise<Array<R | Error>>;
 }
@@ -19,14 +30,17 @@ interface Waiting<I, R> {
 }
 
 /**
- * Gathers items submitted one by one (one per job) into batches: a batch runs as soon as it is
- * full, or as soon as no further item can arrive, or after `maxWaitMs` — so at low load nothing
- * waits, and under load one transaction carries many items.
+ * Gathers items submitted one by one (one per job or request) into batches: a batch runs as soon
+ * as it is full, or as soon as no further item can arrive, or after `maxWaitMs` — so at low load
+ * nothing waits, and under load one transaction carries many items.
  */
 export class MicroBatcher<I, R> {
   private waiting: Waiting<I, R>[] = [];
+  /** Items in running batches. */
   private running = 0;
+  private batchesRunning = 0;
   private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
 
   constructor(private readonly options: MicroBatcherOptions<I, R>) {}
 
@@ -34,6 +48,7 @@ export class MicroBatcher<I, R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       if (this.waiting.length >= this.threshold()) this.flush();
+      else if (this.options.maxWaitMs <= 0) this.immediate ??= setImmediate(() => this.flush());
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
     });
   }
@@ -44,15 +59,21 @@ export class MicroBatcher<I, R> {
   }
 
   private threshold(): number {
-    return Math.max(1, Math.min(this.options.maxSize, this.options.capacity - this.running));
+    const capacity = this.options.capacity ?? Number.POSITIVE_INFINITY;
+    return Math.max(1, Math.min(this.options.maxSize, capacity - this.running));
   }
 
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
-    while (this.waiting.length > 0) {
+    this.immediate = undefined;
+    const maxInFlight = this.options.maxInFlight ?? Number.POSITIVE_INFINITY;
+    // Items left waiting here go with the next batch to end (see runBatch).
+    while (this.waiting.length > 0 && this.batchesRunning < maxInFlight) {
       const batch = this.waiting.splice(0, this.options.maxSize);
       this.running += batch.length;
+      this.batchesRunning += 1;
       void this.runBatch(batch);
     }
   }
@@ -71,6 +92,8 @@ export class MicroBatcher<I, R> {
       for (const waiting of batch) waiting.reject(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.running -= batch.length;
+      this.batchesRunning -= 1;
+      if (this.waiting.length > 0 && this.options.maxInFlight !== undefined) this.flush();
     }
   }
 }
