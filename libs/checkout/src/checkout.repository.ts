@@ -117,6 +117,17 @@ export class CheckoutRepository {
     manager: EntityManager,
     paymentId: string,
   ): Promise<{ payment: Payment; session: CheckoutSession } | undefined> {
+    return (await this.lockPaymentsWithSessions(manager, [paymentId])).get(paymentId);
+  }
+
+  /** lockPaymentWithSession for several payments in one statement (batched notifications), by id. */
+  async lockPaymentsWithSessions(
+    manager: EntityManager,
+    paymentIds: string[],
+  ): Promise<Map<string, { payment: Payment; session: CheckoutSession }>> {
+    const found = new Map<string, { payment: Payment; session: CheckoutSession }>();
+    if (paymentIds.length === 0) return found;
+    const sorted = [...new Set(paymentIds)].sort();
     const rows: (PaymentRow & {
       s_id: string;
       s_kind: 'order' | 'cart';
@@ -136,28 +147,69 @@ export class CheckoutRepository {
                 s.status AS s_status, s.return_url AS s_return_url, s.payment_id AS s_payment_id, s.expires_at AS s_expires_at,
                 s.paid_at AS s_paid_at, s.created_at AS s_created_at, l.order_id
          FROM payments p JOIN checkout_sessions s ON s.id = p.session_id JOIN checkout_session_orders l ON l.session_id = s.id
-         WHERE p.id = ? ORDER BY l.position FOR UPDATE`,
-      [paymentId],
+         WHERE p.id IN (${sorted.map(() => '?').join(',')}) ORDER BY p.id, l.position FOR UPDATE`,
+      sorted,
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    const session = toSession(
-      {
-        id: row.s_id,
-        kind: row.s_kind,
-        buyer_id: row.s_buyer_id,
-        amount: row.s_amount,
-        currency: row.s_currency,
-        status: row.s_status,
-        return_url: row.s_return_url,
-        payment_id: row.s_payment_id,
-        expires_at: row.s_expires_at,
-        paid_at: row.s_paid_at,
-        created_at: row.s_created_at,
-      },
-      rows.map((candidate) => candidate.order_id),
+    for (const row of rows) {
+      const seen = found.get(row.id);
+      if (seen) {
+        seen.session.orderIds.push(row.order_id);
+        continue;
+      }
+      const session = toSession(
+        {
+          id: row.s_id,
+          kind: row.s_kind,
+          buyer_id: row.s_buyer_id,
+          amount: row.s_amount,
+          currency: row.s_currency,
+          status: row.s_status,
+          return_url: row.s_return_url,
+          payment_id: row.s_payment_id,
+          expires_at: row.s_expires_at,
+          paid_at: row.s_paid_at,
+          created_at: row.s_created_at,
+        },
+        [row.order_id],
+      );
+      found.set(row.id, { payment: toPayment(row), session });
+    }
+    return found;
+  }
+
+  /**
+   * Marks processing payments succeeded with each one's channel reference, and their sessions
+   * paid, in one statement each; returns how many payments changed (the caller holds the locks,
+   * and checks that all did).
+   */
+  async markPaymentsSucceeded(
+    manager: EntityManager,
+    paid: { paymentId: string; sessionId: string; channelReference: string }[],
+    now: Date,
+  ): Promise<number> {
+    if (paid.length === 0) return 0;
+    const marks = paid.map(() => '?').join(',');
+    const payments = await sql(
+      manager,
+      `UPDATE payments SET status = 'succeeded', channel_reference = CASE id ${paid.map(() => 'WHEN ? THEN ?').join(' ')} END,
+         updated_at = ? WHERE id IN (${marks}) AND status = 'processing'`,
+      [
+        ...paid.flatMap((item) => [item.paymentId, item.channelReference]),
+        now,
+        ...paid.map((item) => item.paymentId),
+      ],
     );
-    return { payment: toPayment(row), session };
+    await sql(
+      manager,
+      `UPDATE checkout_sessions SET status = 'paid', payment_id = CASE id ${paid.map(() => 'WHEN ? THEN ?').join(' ')} END,
+         paid_at = ? WHERE id IN (${marks})`,
+      [
+        ...paid.flatMap((item) => [item.sessionId, item.paymentId]),
+        now,
+        ...paid.map((item) => item.sessionId),
+      ],
+    );
+    return (payments as { affectedRows: number }).affectedRows;
   }
 
   async setSessionStatus(

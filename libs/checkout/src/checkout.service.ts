@@ -30,6 +30,13 @@ export type SubmitResult =
   | { kind: 'not_payable'; reason: 'expired' | 'paid' | 'not_awaiting_payment' }
   | { kind: 'not_found' };
 
+/** A successful payment whose orders are all payable, with the reference the channel gave it. */
+interface SucceededPayment {
+  payment: Payment;
+  orders: Order[];
+  channelReference: string;
+}
+
 export function paymentSummary(payment: Payment): PaymentSummary {
   return {
     id: payment.id,
@@ -280,69 +287,149 @@ export class CheckoutService {
       return { outcome: 'flagged', reviewReason: 'refund_required' };
     }
 
-    await this.repository.updatePayment(
+    await this.paySucceeded(
       manager,
-      payment.id,
-      { status: 'succeeded', channel_reference: result.channelReference },
+      [{ payment, orders: payable, channelReference: result.channelReference }],
       now,
     );
-    await this.repository.setSessionStatus(manager, session.id, session.status, 'paid', {
-      payment_id: payment.id,
-      paid_at: now,
-    });
-    const holds = await this.escrow.openHolds(
+    return { outcome: 'applied' };
+  }
+
+  /**
+   * Successful results for several payments in one go (notifications gathered into one
+   * transaction). Only the clean ones are applied here: the payment is processing, the amount and
+   * currency match, and every order of its session still awaits exactly this payment. The others
+   * are left untouched (their locks end with the transaction) for applyPaymentResult to decide
+   * one by one. Returns the ids of the payments applied.
+   */
+  async applySucceededPayments(
+    manager: EntityManager,
+    results: { paymentId: string; amount: bigint; currency: string; channelReference: string }[],
+  ): Promise<Set<string>> {
+    const now = new Date();
+    const found = await this.repository.lockPaymentsWithSessions(
       manager,
-      payable.map((order) => ({
-        orderId: order.id,
-        sellerId: order.sellerId,
-        amount: order.amount,
-        currency: order.currency,
-        feeBps: order.feeBps,
-        paymentId: payment.id,
+      results.map((result) => result.paymentId),
+    );
+    const candidates = results.filter((result) => {
+      const payment = found.get(result.paymentId)?.payment;
+      return (
+        payment !== undefined &&
+        payment.status === 'processing' &&
+        payment.amount === result.amount &&
+        payment.currency === result.currency
+      );
+    });
+    const orders = await this.orders.lockMany(
+      manager,
+      candidates.flatMap((result) => found.get(result.paymentId)!.session.orderIds),
+    );
+    const orderById = new Map(orders.map((order) => [order.id, order]));
+    const clean: SucceededPayment[] = [];
+    for (const result of candidates) {
+      const { payment, session } = found.get(result.paymentId)!;
+      const payable = session.orderIds.map((id) => orderById.get(id));
+      if (
+        payable.every(
+          (order) => order?.status === 'awaiting_payment' && order.pendingPaymentId === payment.id,
+        )
+      ) {
+        clean.push({ payment, orders: payable as Order[], channelReference: result.channelReference });
+      }
+    }
+    await this.paySucceeded(manager, clean, now);
+    return new Set(clean.map((item) => item.payment.id));
+  }
+
+  /**
+   * The money moves of successful payments whose orders are all payable, in as few statements as
+   * one: payments succeeded and sessions paid, one hold per order, one ledger transaction per
+   * payment (`channel → escrow:<order>` legs), orders paid, `order.paid` events.
+   */
+  private async paySucceeded(manager: EntityManager, items: SucceededPayment[], now: Date): Promise<void> {
+    if (items.length === 0) return;
+    const changed = await this.repository.markPaymentsSucceeded(
+      manager,
+      items.map((item) => ({
+        paymentId: item.payment.id,
+        sessionId: item.payment.sessionId,
+        channelReference: item.channelReference,
       })),
       now,
     );
-    await this.ledger.post(manager, {
-      reference: `payment:${payment.id}`,
-      kind: 'payment',
-      orderId: payable.length === 1 ? payable[0].id : undefined,
-      metadata: { payment_id: payment.id, orders: payable.length },
-      postings: [
-        { account: Accounts.channel(payment.channel), currency: payment.currency, amount: -payment.amount },
-        ...payable.map((order) => ({
-          account: Accounts.escrow(order.id),
-          currency: order.currency,
+    if (changed !== items.length)
+      throw new Error('A payment changed under its lock; the transaction is rolled back.');
+    const holds = await this.escrow.openHolds(
+      manager,
+      items.flatMap(({ payment, orders }) =>
+        orders.map((order) => ({
+          orderId: order.id,
+          sellerId: order.sellerId,
           amount: order.amount,
+          currency: order.currency,
+          feeBps: order.feeBps,
+          paymentId: payment.id,
         })),
-      ],
-    });
-    const summary = paymentSummary({ ...payment, status: 'succeeded' });
-    for (const order of payable) {
-      await this.orders.transition(
-        manager,
-        order.id,
-        ['awaiting_payment'],
-        'paid',
-        { paid_at: now, pending_payment_id: null },
-        now,
-      );
-      const hold = holds.find((candidate) => candidate.orderId === order.id);
-      const paid: Order = { ...order, status: 'paid', paidAt: now, pendingPaymentId: null, updatedAt: now };
-      await this.outbox.record(
-        manager,
-        'order.paid',
-        order.id,
-        toOrderResource(paid, {
-          publicUrl: this.config.publicUrl,
-          latestPayment: summary,
-          hold: hold
-            ? { amount: Number(hold.amount), released: 0, refunded: 0, status: hold.status }
-            : undefined,
-        }),
-        now,
-      );
-    }
-    return { outcome: 'applied' };
+      ),
+      now,
+    );
+    await this.ledger.postMany(
+      manager,
+      items.map(({ payment, orders }) => ({
+        reference: `payment:${payment.id}`,
+        kind: 'payment',
+        orderId: orders.length === 1 ? orders[0].id : undefined,
+        metadata: { payment_id: payment.id, orders: orders.length },
+        postings: [
+          { account: Accounts.channel(payment.channel), currency: payment.currency, amount: -payment.amount },
+          ...orders.map((order) => ({
+            account: Accounts.escrow(order.id),
+            currency: order.currency,
+            amount: order.amount,
+          })),
+        ],
+      })),
+    );
+    const orderIds = items.flatMap(({ orders }) => orders.map((order) => order.id));
+    const paid = await this.orders.transitionMany(
+      manager,
+      orderIds,
+      ['awaiting_payment'],
+      'paid',
+      { paid_at: now, pending_payment_id: null },
+      now,
+    );
+    if (paid !== orderIds.length)
+      throw new Error('An order changed under its lock; the transaction is rolled back.');
+    const holdByOrder = new Map(holds.map((hold) => [hold.orderId, hold]));
+    await this.outbox.recordMany(
+      manager,
+      items.flatMap(({ payment, orders }) => {
+        const latestPayment = paymentSummary({ ...payment, status: 'succeeded' });
+        return orders.map((order) => {
+          const hold = holdByOrder.get(order.id);
+          const paidOrder: Order = {
+            ...order,
+            status: 'paid',
+            paidAt: now,
+            pendingPaymentId: null,
+            updatedAt: now,
+          };
+          return {
+            type: 'order.paid' as const,
+            objectId: order.id,
+            object: toOrderResource(paidOrder, {
+              publicUrl: this.config.publicUrl,
+              latestPayment,
+              hold: hold
+                ? { amount: Number(hold.amount), released: 0, refunded: 0, status: hold.status }
+                : undefined,
+            }),
+          };
+        });
+      }),
+      now,
+    );
   }
 
   /** Expires an unpaid session and its orders that still await payment (delayed job or sweep). */

@@ -1,6 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, isDuplicateKeyError, runInTransaction, sql } from '@danbao/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  isDuplicateKeyError,
+  MicroBatcher,
+  runInTransaction,
+  sql,
+} from '@danbao/platform';
 import { NotificationRejectedError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
 import { verifySignature } from './signature';
@@ -25,6 +33,43 @@ interface ParsedNotification {
 
 /** Rolls back the work of a notification whose id was stored before. */
 class RepeatedNotification extends Error {}
+
+/** A verified notification waiting for its batch. */
+interface Received {
+  channel: string;
+  notification: ParsedNotification;
+  rawBody: string;
+}
+
+export const intakeBatchSize = new Histogram({
+  name: 'danbao_notification_intake_batch_size',
+  help: 'Channel notifications received together and decided by one batch',
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+});
+
+/** The most notifications one transaction carries, and how many such transactions run at once. */
+const BATCH_SIZE = 64;
+const BATCHES_IN_FLIGHT = 2;
+
+/**
+ * A success the batch may apply in bulk: a payment.succeeded with a well-formed amount whose
+ * reference and id appear only once in the batch. Anything else is decided one by one.
+ */
+function bulkSuccess(received: Received, batch: Received[]): boolean {
+  const { notification } = received;
+  const amount = notification.data.amount;
+  return (
+    notification.type === 'payment.succeeded' &&
+    typeof amount === 'number' &&
+    Number.isSafeInteger(amount) &&
+    typeof notification.data.currency === 'string' &&
+    batch.filter(
+      (other) =>
+        other.notification.data.reference === notification.data.reference ||
+        other.notification.id === notification.id,
+    ).length === 1
+  );
+}
 
 function parse(body: string): ParsedNotification {
   let value: unknown;
@@ -59,6 +104,12 @@ function parse(body: string): ParsedNotification {
 @Injectable()
 export class NotificationIntakeService {
   private readonly logger = new Logger(NotificationIntakeService.name);
+  private readonly batcher = new MicroBatcher<Received, IntakeResult>({
+    maxSize: BATCH_SIZE,
+    maxWaitMs: 0,
+    maxInFlight: BATCHES_IN_FLIGHT,
+    run: (batch) => this.receiveBatch(batch),
+  });
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -75,7 +126,78 @@ export class NotificationIntakeService {
     const check = verifySignature(this.config.sandboxChannelSecret, rawBody, signatureHeader);
     if (!check.valid) throw new NotificationRejectedError(check.reason);
     const notification = parse(rawBody);
+    return this.batcher.submit({ channel, notification, rawBody });
+  }
 
+  /**
+   * Notifications that arrived together, in one transaction where it is safe: the clean
+   * successes (most of them) are applied in bulk and stored in one INSERT. Everything else — a
+   * failure, an unknown or mismatched payment, a repeat, a second notification of one payment in
+   * this batch — is then decided alone, in arrival order, by receiveOne, exactly as if it had
+   * come by itself. If the bulk transaction fails (a repeated id raced in, a deadlock after its
+   * retries), every member is decided alone: nothing is lost and nothing moves twice.
+   */
+  private async receiveBatch(batch: Received[]): Promise<Array<IntakeResult | Error>> {
+    intakeBatchSize.observe(batch.length);
+    const bulk = batch.filter((received) => bulkSuccess(received, batch));
+    let applied = new Set<string>();
+    if (bulk.length > 0) {
+      try {
+        applied = await runInTransaction(this.dataSource, async (manager) => {
+          const paid = await this.checkout.applySucceededPayments(
+            manager,
+            bulk.map(({ notification: { data } }) => ({
+              paymentId: data.reference,
+              amount: BigInt(data.amount as number),
+              currency: data.currency as string,
+              channelReference:
+                typeof data.channel_reference === 'string' ? data.channel_reference.slice(0, 128) : '',
+            })),
+          );
+          const stored = bulk.filter(({ notification }) => paid.has(notification.data.reference));
+          if (stored.length > 0) {
+            const now = new Date();
+            await sql(
+              manager,
+              `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, review_reason, received_at)
+               VALUES ${stored.map(() => "(?, ?, ?, ?, ?, 'applied', NULL, ?)").join(', ')}`,
+              stored.flatMap(({ channel, notification, rawBody }) => [
+                channel,
+                notification.id,
+                notification.type,
+                notification.data.reference,
+                rawBody,
+                now,
+              ]),
+            );
+          }
+          return paid;
+        });
+      } catch (error) {
+        this.logger.warn(
+          { notifications: bulk.length, err: String(error) },
+          'batched notifications failed together; deciding each alone',
+        );
+        applied = new Set();
+      }
+    }
+    const results: Array<IntakeResult | Error> = [];
+    for (const received of batch) {
+      if (bulk.includes(received) && applied.has(received.notification.data.reference)) {
+        results.push({ id: received.notification.id, outcome: 'applied' });
+        continue;
+      }
+      try {
+        results.push(await this.receiveOne(received));
+      } catch (error) {
+        results.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    return results;
+  }
+
+  /** One notification in its own transaction: applied, then stored with its outcome. */
+  private async receiveOne({ channel, notification, rawBody }: Received): Promise<IntakeResult> {
     try {
       const result = await runInTransaction(this.dataSource, async (manager): Promise<IntakeResult> => {
         // Applied first, stored with its outcome in the same transaction: a notification id seen
