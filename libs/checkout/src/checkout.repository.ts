@@ -66,11 +66,20 @@ const toPayment = (row: PaymentRow): Payment => ({
 /** Narrow SQL for checkout sessions and payments, inside the caller's transaction. */
 export class CheckoutRepository {
   async insertSession(manager: EntityManager, session: CheckoutSession): Promise<void> {
+    await this.insertSessions(manager, [session]);
+  }
+
+  /**
+   * New sessions with their order links, in two statements whatever their number (a batch of
+   * order creations commits them together).
+   */
+  async insertSessions(manager: EntityManager, sessions: CheckoutSession[]): Promise<void> {
+    if (sessions.length === 0) return;
     await sql(
       manager,
       `INSERT INTO checkout_sessions (id, kind, buyer_id, amount, currency, status, return_url, expires_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
+       VALUES ${sessions.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      sessions.flatMap((session) => [
         session.id,
         session.kind,
         session.buyerId,
@@ -80,12 +89,15 @@ export class CheckoutRepository {
         session.returnUrl,
         session.expiresAt,
         session.createdAt,
-      ],
+      ]),
+    );
+    const links = sessions.flatMap((session) =>
+      session.orderIds.map((orderId, position) => [session.id, orderId, position]),
     );
     await sql(
       manager,
-      `INSERT INTO checkout_session_orders (session_id, order_id, position) VALUES ${session.orderIds.map(() => '(?, ?, ?)').join(', ')}`,
-      session.orderIds.flatMap((orderId, position) => [session.id, orderId, position]),
+      `INSERT INTO checkout_session_orders (session_id, order_id, position) VALUES ${links.map(() => '(?, ?, ?)').join(', ')}`,
+      links.flat(),
     );
   }
 

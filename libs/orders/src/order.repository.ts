@@ -67,15 +67,27 @@ function toOrder(row: OrderRow): Order {
 
 const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0;
 
+/** A new order's row: what insert and insertMany send, one row of placeholders per order. */
+const INSERT_ORDERS = `INSERT INTO orders (id, buyer_id, seller_id, amount, currency, description, fee_bps, auto_confirm_days,
+  return_url, metadata, status, checkout_session_id, created_at, updated_at) VALUES`;
+const ORDER_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting_payment', ?, ?, ?)";
+
 /** Narrow SQL for orders; every method takes the caller's EntityManager (its transaction). */
 export class OrderRepository {
   async insert(manager: EntityManager, order: NewOrder, now: Date): Promise<void> {
+    await this.insertMany(manager, [{ ...order, createdAt: now }]);
+  }
+
+  /**
+   * New orders, awaiting payment, in one statement (a batch of creations commits them together);
+   * each keeps the creation time its caller answered with.
+   */
+  async insertMany(manager: EntityManager, orders: (NewOrder & { createdAt: Date })[]): Promise<void> {
+    if (orders.length === 0) return;
     await sql(
       manager,
-      `INSERT INTO orders (id, buyer_id, seller_id, amount, currency, description, fee_bps, auto_confirm_days, return_url,
-         metadata, status, checkout_session_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting_payment', ?, ?, ?)`,
-      [
+      `${INSERT_ORDERS} ${orders.map(() => ORDER_ROW).join(', ')}`,
+      orders.flatMap((order) => [
         order.id,
         order.buyerId,
         order.sellerId,
@@ -87,9 +99,9 @@ export class OrderRepository {
         order.returnUrl,
         order.metadata === null ? null : JSON.stringify(order.metadata),
         order.checkoutSessionId,
-        now,
-        now,
-      ],
+        order.createdAt,
+        order.createdAt,
+      ]),
     );
   }
 

@@ -49,6 +49,11 @@ export class OrdersService {
     await this.repository.insert(manager, order, now);
   }
 
+  /** Several new orders in one statement, each with its own creation time. */
+  async insertMany(manager: EntityManager, orders: (NewOrder & { createdAt: Date })[]): Promise<void> {
+    await this.repository.insertMany(manager, orders);
+  }
+
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<Order | undefined> {
     return this.repository.findById(manager, id);
   }
