@@ -5,11 +5,18 @@ import { NotificationsModule } from '@danbao/notifications';
 import { OrdersModule } from '@danbao/orders';
 import { CheckoutService } from './checkout.service';
 import { NotificationIntakeService } from './notification-intake.service';
+import { OrderCreationBatcher } from './order-creation.batcher';
 import { SandboxChannel, SandboxDeliveryHandler } from './sandbox-channel';
 
 @Module({
   imports: [OrdersModule, EscrowModule, LedgerModule, NotificationsModule],
-  providers: [CheckoutService, NotificationIntakeService, SandboxChannel, SandboxDeliveryHandler],
+  providers: [
+    CheckoutService,
+    OrderCreationBatcher,
+    NotificationIntakeService,
+    SandboxChannel,
+    SandboxDeliveryHandler,
+  ],
   exports: [CheckoutService, NotificationIntakeService, SandboxChannel, SandboxDeliveryHandler],
 })
 export class CheckoutModule {}

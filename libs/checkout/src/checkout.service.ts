@@ -9,7 +9,6 @@ import {
   AppConfig,
   newId,
   newSecretToken,
-  QUEUES,
   QueueRegistry,
   runInTransaction,
 } from '@danbao/platform';
@@ -17,9 +16,9 @@ import { CardInput, checkCard, CardProblem } from './card';
 import { CheckoutRepository } from './checkout.repository';
 import { cartErrors } from './checkout.errors';
 import type { CheckoutSession, Payment } from './checkout.types';
+import { OrderCreationBatcher } from './order-creation.batcher';
 import { SandboxChannel } from './sandbox-channel';
-
-export const EXPIRE_SESSION_JOB = 'expire-checkout-session';
+import { scheduleExpiries } from './session-expiry';
 
 /** What the marketplace asks for; the order's id and session are made here. */
 export type NewOrderInput = Omit<NewOrder, 'id' | 'checkoutSessionId'>;
@@ -68,6 +67,7 @@ export class CheckoutService {
     @Inject(OutboxService) private readonly outbox: OutboxService,
     @Inject(SandboxChannel) private readonly sandbox: SandboxChannel,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
+    @Inject(OrderCreationBatcher) private readonly creations: OrderCreationBatcher,
   ) {}
 
   async createOrder(input: NewOrderInput): Promise<Order> {
@@ -82,11 +82,11 @@ export class CheckoutService {
       [orderId],
       now,
     );
-    await runInTransaction(this.dataSource, async (manager) => {
-      await this.orders.insert(manager, { id: orderId, checkoutSessionId: session.id, ...input }, now);
-      await this.repository.insertSession(manager, session);
+    // Committed together with the orders created at the same moment, its expiry job added.
+    await this.creations.create({
+      order: { ...input, id: orderId, checkoutSessionId: session.id, createdAt: now },
+      session,
     });
-    await this.scheduleExpiry(session);
     // The row as inserted: no read back needed.
     return {
       ...input,
@@ -498,26 +498,6 @@ export class CheckoutService {
   }
 
   private async scheduleExpiry(session: CheckoutSession): Promise<void> {
-    const delay = Math.max(0, session.expiresAt.getTime() - Date.now());
-    try {
-      await this.queues.get(QUEUES.payments).add(
-        EXPIRE_SESSION_JOB,
-        { sessionId: session.id },
-        {
-          jobId: `expire-${session.id}`,
-          delay,
-          removeOnComplete: 1000,
-          removeOnFail: 5000,
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 1000 },
-        },
-      );
-    } catch (error) {
-      // The sweep finds the session in MySQL if Redis cannot take the job now.
-      this.logger.warn(
-        { session: session.id, err: String(error) },
-        'could not schedule checkout expiry; the sweep will',
-      );
-    }
+    await scheduleExpiries(this.queues, [session], this.logger);
   }
 }

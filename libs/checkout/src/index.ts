@@ -2,7 +2,7 @@ export { checkCard, cardBrand } from './card';
 export type { CardInput, CardProblem, CardSummary } from './card';
 export { CartError, NotificationRejectedError } from './checkout.errors';
 export { CheckoutModule } from './checkout.module';
-export { CheckoutService, EXPIRE_SESSION_JOB, paymentSummary } from './checkout.service';
+export { CheckoutService, paymentSummary } from './checkout.service';
 export type { NewOrderInput, SubmitResult } from './checkout.service';
 export type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
 export { checkoutMigrations } from './migrations';
@@ -16,4 +16,5 @@ export {
   SandboxDeliveryHandler,
 } from './sandbox-channel';
 export type { SandboxNotification } from './sandbox-channel';
+export { EXPIRE_SESSION_JOB } from './session-expiry';
 export { signPayload, verifySignature, SIGNATURE_TOLERANCE_SECONDS } from './signature';

@@ -1,0 +1,210 @@
+// Order creation in batches against the real MariaDB and Redis: OrderCreationBatcher with the real
+// OrdersService and QueueRegistry (BullMQ), no fakes. A batch commits all its orders in one
+// transaction; when that transaction fails, each member is created alone, so a bad order fails
+// only itself, and no order is created twice.
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { OrdersService, ordersMigrations } from '@danbao/orders';
+import {
+  AppConfig,
+  createDataSource,
+  newId,
+  newSecretToken,
+  platformMigrations,
+  QUEUES,
+  QueueRegistry,
+} from '@danbao/platform';
+import {
+  createTestDatabase,
+  deleteQueueKeys,
+  REDIS_URL,
+  TestDatabase,
+  testConfig,
+  testQueuePrefix,
+} from '@danbao/testing';
+import { checkoutMigrations } from './migrations';
+import { OrderCreation, OrderCreationBatcher } from './order-creation.batcher';
+import { EXPIRE_SESSION_JOB } from './session-expiry';
+
+const EXPIRES_AFTER_MS = 30 * 60_000;
+
+describe('OrderCreationBatcher', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let config: AppConfig;
+  let queues: QueueRegistry;
+  let sut: OrderCreationBatcher;
+  const prefix = testQueuePrefix();
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    database = await createTestDatabase([...platformMigrations, ...ordersMigrations, ...checkoutMigrations]);
+    config = testConfig(database.databaseUrl, prefix);
+    dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
+    queues = new QueueRegistry(config);
+    sut = new OrderCreationBatcher(dataSource, new OrdersService(dataSource), queues);
+  });
+
+  afterAll(async () => {
+    await queues?.onApplicationShutdown();
+    await dataSource?.destroy();
+    await deleteQueueKeys(REDIS_URL, prefix);
+    await database?.drop();
+  });
+
+  /** One order with its own session, as CheckoutService.createOrder makes them. */
+  function creation(overrides: { id?: string; description?: string; buyerId?: string } = {}): OrderCreation {
+    const now = new Date();
+    const orderId = overrides.id ?? newId('ord');
+    const buyerId = overrides.buyerId ?? `buyer_${newId('b').slice(-8)}`;
+    const session = {
+      id: newSecretToken('cs'),
+      kind: 'order' as const,
+      buyerId,
+      amount: 1500n,
+      currency: 'CNY',
+      status: 'open' as const,
+      returnUrl: null,
+      paymentId: null,
+      expiresAt: new Date(now.getTime() + EXPIRES_AFTER_MS),
+      paidAt: null,
+      createdAt: now,
+      orderIds: [orderId],
+    };
+    return {
+      order: {
+        id: orderId,
+        buyerId,
+        sellerId: 'seller_batch',
+        amount: 1500n,
+        currency: 'CNY',
+        description: overrides.description ?? 'A kettle',
+        feeBps: 200,
+        autoConfirmDays: null,
+        returnUrl: null,
+        metadata: { n: orderId },
+        checkoutSessionId: session.id,
+        createdAt: now,
+      },
+      session,
+    };
+  }
+
+  const ordersOf = async (creations: OrderCreation[]) =>
+    (await dataSource.query(
+      `SELECT id, buyer_id, description, checkout_session_id, status FROM orders WHERE id IN (${creations.map(() => '?').join(',')}) ORDER BY id`,
+      creations.map((item) => item.order.id),
+    )) as {
+      id: string;
+      buyer_id: string;
+      description: string;
+      checkout_session_id: string;
+      status: string;
+    }[];
+  const sessionsOf = async (creations: OrderCreation[]) =>
+    (await dataSource.query(
+      `SELECT s.id, s.status, s.buyer_id, l.order_id FROM checkout_sessions s JOIN checkout_session_orders l ON l.session_id = s.id
+       WHERE s.id IN (${creations.map(() => '?').join(',')}) ORDER BY s.id`,
+      creations.map((item) => item.session.id),
+    )) as { id: string; status: string; buyer_id: string; order_id: string }[];
+  const jobOf = (item: OrderCreation) => queues.get(QUEUES.payments).getJob(`expire-${item.session.id}`);
+
+  it('commits a batch: every order, its open session and its link, and one delayed expiry job each', async () => {
+    const batch = Array.from({ length: 5 }, () => creation());
+    await expect(sut.run(batch)).resolves.toEqual([true, true, true, true, true]);
+    const orders = await ordersOf(batch);
+    expect(orders).toHaveLength(5);
+    for (const item of batch) {
+      expect(orders.find((row) => row.id === item.order.id)).toEqual({
+        id: item.order.id,
+        buyer_id: item.order.buyerId,
+        description: 'A kettle',
+        checkout_session_id: item.session.id,
+        status: 'awaiting_payment',
+      });
+    }
+    const sessions = await sessionsOf(batch);
+    expect(sessions).toHaveLength(5);
+    for (const item of batch) {
+      expect(sessions.find((row) => row.id === item.session.id)).toEqual({
+        id: item.session.id,
+        status: 'open',
+        buyer_id: item.order.buyerId,
+        order_id: item.order.id,
+      });
+      const job = await jobOf(item);
+      expect(job?.name).toBe(EXPIRE_SESSION_JOB);
+      expect(job?.data).toEqual({ sessionId: item.session.id });
+      expect(job?.opts.delay).toBeGreaterThan(EXPIRES_AFTER_MS - 60_000);
+      expect(await job?.getState()).toBe('delayed');
+    }
+    // The creation time answered to each request is the one stored.
+    const [stored] = await dataSource.query('SELECT created_at FROM orders WHERE id = ?', [
+      batch[2].order.id,
+    ]);
+    expect((stored.created_at as Date).getTime()).toBe(batch[2].order.createdAt.getTime());
+  });
+
+  it('creates the others when one member cannot be stored (a description past its column), and fails only that one', async () => {
+    const batch = [
+      creation(),
+      creation(),
+      creation({ description: 'x'.repeat(501) }),
+      creation(),
+      creation(),
+    ];
+    const results = await sut.run(batch);
+    expect(results.map((result) => result === true)).toEqual([true, true, false, true, true]);
+    expect((results[2] as Error).message).toMatch(/too long|description/i);
+    const good = batch.filter((_, index) => index !== 2);
+    expect((await ordersOf(good)).map((row) => row.id)).toEqual(good.map((item) => item.order.id).sort());
+    expect(await sessionsOf(good)).toHaveLength(4);
+    for (const item of good) expect(await jobOf(item)).toBeDefined();
+    // The bad one left nothing behind: no order, no session, no expiry job.
+    expect(await ordersOf([batch[2]])).toEqual([]);
+    expect(await sessionsOf([batch[2]])).toEqual([]);
+    expect(await jobOf(batch[2])).toBeUndefined();
+  });
+
+  it('never creates an order twice: of two members with one order id, the second fails and leaves nothing', async () => {
+    const first = creation();
+    const copy = creation({ id: first.order.id, buyerId: 'buyer_copy' });
+    const other = creation();
+    const results = await sut.run([first, copy, other]);
+    expect(results[0]).toBe(true);
+    expect(results[1]).toBeInstanceOf(Error);
+    expect(results[2]).toBe(true);
+    const rows = await ordersOf([first, other]);
+    expect(rows).toHaveLength(2);
+    expect(rows.find((row) => row.id === first.order.id)).toMatchObject({
+      buyer_id: first.order.buyerId,
+      checkout_session_id: first.session.id,
+    });
+    expect(await sessionsOf([copy])).toEqual([]);
+    expect(await jobOf(copy)).toBeUndefined();
+    expect(await jobOf(first)).toBeDefined();
+  });
+
+  it('gathers concurrent creations into batches, and each caller hears only of its own order', async () => {
+    const run = jest.spyOn(sut, 'run');
+    try {
+      const items = Array.from({ length: 40 }, (_, index) =>
+        creation(index === 17 ? { description: 'y'.repeat(501) } : {}),
+      );
+      const settled = await Promise.allSettled(items.map((item) => sut.create(item)));
+      expect(settled.map((result) => result.status)).toEqual(
+        items.map((_, index) => (index === 17 ? 'rejected' : 'fulfilled')),
+      );
+      // Fewer transactions than orders: the requests that arrived together went together.
+      const batches = run.mock.calls.map(([batch]) => batch.length);
+      expect(batches.reduce((sum, size) => sum + size, 0)).toBe(40);
+      expect(batches.length).toBeLessThan(40);
+      const good = items.filter((_, index) => index !== 17);
+      expect(await ordersOf(good)).toHaveLength(39);
+      expect(await sessionsOf(good)).toHaveLength(39);
+      expect(await ordersOf([items[17]])).toEqual([]);
+    } finally {
+      run.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { NewOrder, OrdersService } from '@danbao/orders';
+import { MicroBatcher, QueueRegistry, runInTransaction } from '@danbao/platform';
+import { CheckoutRepository } from './checkout.repository';
+import type { CheckoutSession } from './checkout.types';
+import { scheduleExpiries } from './session-expiry';
+
+/** One order being created, as CheckoutService.createOrder made it: the order and its own session. */
+export interface OrderCreation {
+  order: NewOrder & { createdAt: Date };
+  session: CheckoutSession;
+}
+
+/** The most orders one transaction carries. */
+export const ORDER_BATCH_SIZE_MAX = 64;
+
+/**
+ * How many batches commit at once. Requests that arrive while they run wait for one to end and go
+ * together in the next, so under load the batches grow by themselves, and at low load a lone
+ * request runs at once. See the commit that set it for the measurements.
+ */
+export const ORDER_BATCHES_IN_FLIGHT = 2;
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/**
+ * Order creation for the api: concurrent POST /v1/orders are gathered into one transaction (one
+ * multi-row INSERT each for orders, sessions and their links) and one addBulk of their expiry
+ * jobs, because per-statement and per-transaction overhead, not the rows, is what creating an
+ * order costs. Each order still stands alone: when a batch's transaction fails, every member is
+ * run again by itself, so a bad order fails only its own request.
+ */
+@Injectable()
+export class OrderCreationBatcher {
+  private readonly logger = new Logger(OrderCreationBatcher.name);
+  private readonly repository = new CheckoutRepository();
+  private readonly batcher = new MicroBatcher<OrderCreation, true>({
+    maxSize: ORDER_BATCH_SIZE_MAX,
+    maxWaitMs: 0,
+    maxInFlight: ORDER_BATCHES_IN_FLIGHT,
+    run: (creations) => this.run(creations),
+  });
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(QueueRegistry) private readonly queues: QueueRegistry,
+  ) {}
+
+  /**
+   * Resolves once the order and its session are committed and their expiry job asked for;
+   * rejects with this order's own error only.
+   */
+  async create(creation: OrderCreation): Promise<void> {
+    await this.batcher.submit(creation);
+  }
+
+  /**
+   * Runs one batch: one transaction for all, or, if it fails for any reason (a bad value, a
+   * deadlock past runInTransaction's retries), one transaction per member. Then one addBulk for
+   * the expiry jobs of the sessions committed. One result per member, in order.
+   */
+  async run(creations: OrderCreation[]): Promise<Array<true | Error>> {
+    let results: Array<true | Error>;
+    try {
+      await runInTransaction(this.dataSource, (manager) => this.insertAll(manager, creations));
+      results = creations.map(() => true);
+    } catch (error) {
+      if (creations.length === 1) {
+        results = [asError(error)];
+      } else {
+        this.logger.warn(
+          { orders: creations.length, err: String(error) },
+          'order batch failed; creating its orders one by one',
+        );
+        results = await Promise.all(
+          creations.map((creation) =>
+            runInTransaction(this.dataSource, (manager) => this.insertOne(manager, creation)).then(
+              () => true as const,
+              asError,
+            ),
+          ),
+        );
+      }
+    }
+    const committed = creations.filter((_, index) => results[index] === true);
+    await scheduleExpiries(
+      this.queues,
+      committed.map((creation) => creation.session),
+      this.logger,
+    );
+    return results;
+  }
+
+  private async insertAll(manager: EntityManager, creations: OrderCreation[]): Promise<void> {
+    await this.orders.insertMany(
+      manager,
+      creations.map((creation) => creation.order),
+    );
+    await this.repository.insertSessions(
+      manager,
+      creations.map((creation) => creation.session),
+    );
+  }
+
+  /** The single-order path: what creating an order was before batching. */
+  private async insertOne(manager: EntityManager, { order, session }: OrderCreation): Promise<void> {
+    await this.orders.insert(manager, order, order.createdAt);
+    await this.repository.insertSession(manager, session);
+  }
+}
