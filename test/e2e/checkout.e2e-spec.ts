@@ -5,8 +5,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
-import { CheckoutService } from '@danbao/checkout';
-import { IdempotencyService } from '@danbao/platform';
+import { CheckoutService, EXPIRE_SESSION_JOB } from '@danbao/checkout';
+import { IdempotencyService, QUEUES, QueueRegistry } from '@danbao/platform';
 import {
   createTestApp,
   createTestDatabase,
@@ -134,6 +134,73 @@ describe('orders and checkout', () => {
     it('accepts the largest amount and round-trips it exactly', async () => {
       const order = await client.createOrder({ amount: 1_000_000_000_000 });
       expect(order.amount).toBe(1_000_000_000_000);
+    });
+
+    it('creates 50 orders from 50 concurrent requests, each answered with its own order, session and expiry job', async () => {
+      // Concurrent creations share transactions; every request must still get exactly its own order.
+      const requests = Array.from({ length: 50 }, (_, index) => ({
+        buyer_id: `buyer_c${index}`,
+        seller_id: `seller_c${index % 7}`,
+        amount: 100 + index,
+        currency: index % 2 ? 'CNY' : 'USD',
+        description: `Concurrent order ${index}`,
+      }));
+      const responses = await Promise.all(
+        requests.map((body) => http().post('/v1/orders').set(client.asMarketplace()).send(body)),
+      );
+      responses.forEach((response, index) => {
+        expect(response.status).toBe(201);
+        expect(response.body).toMatchObject({ ...requests[index], status: 'awaiting_payment' });
+      });
+      const orders = responses.map((response) => response.body);
+      const sessionIds = orders.map(
+        (order) => new URL(order.checkout_url).pathname.split('/').pop() as string,
+      );
+      expect(new Set(orders.map((order) => order.id)).size).toBe(50);
+      expect(new Set(sessionIds).size).toBe(50);
+
+      const ids = orders.map((order) => order.id as string);
+      const marks = ids.map(() => '?').join(',');
+      const rows: { id: string; buyer_id: string; seller_id: string; amount: string; description: string }[] =
+        await dataSource.query(
+          `SELECT id, buyer_id, seller_id, amount, description FROM orders WHERE buyer_id IN (${marks})`,
+          requests.map((body) => body.buyer_id),
+        );
+      expect(rows).toHaveLength(50);
+      const links: { session_id: string; order_id: string; status: string; kind: string; amount: string }[] =
+        await dataSource.query(
+          `SELECT l.session_id, l.order_id, s.status, s.kind, s.amount FROM checkout_session_orders l
+           JOIN checkout_sessions s ON s.id = l.session_id WHERE l.order_id IN (${marks})`,
+          ids,
+        );
+      expect(links).toHaveLength(50);
+      const [{ n: sessionCount }] = await dataSource.query(
+        `SELECT COUNT(*) AS n FROM checkout_sessions WHERE id IN (${marks})`,
+        sessionIds,
+      );
+      expect(Number(sessionCount)).toBe(50);
+      const payments = app.get(QueueRegistry).get(QUEUES.payments);
+      for (const [index, order] of orders.entries()) {
+        const row = rows.find((candidate) => candidate.id === order.id);
+        expect(row).toEqual({
+          id: order.id,
+          buyer_id: requests[index].buyer_id,
+          seller_id: requests[index].seller_id,
+          amount: String(requests[index].amount),
+          description: requests[index].description,
+        });
+        expect(links.find((link) => link.order_id === order.id)).toEqual({
+          session_id: sessionIds[index],
+          order_id: order.id,
+          status: 'open',
+          kind: 'order',
+          amount: String(requests[index].amount),
+        });
+        const job = await payments.getJob(`expire-${sessionIds[index]}`);
+        expect(job?.name).toBe(EXPIRE_SESSION_JOB);
+        expect(job?.data).toEqual({ sessionId: sessionIds[index] });
+        expect(await job?.getState()).toBe('delayed');
+      }
     });
   });
 
