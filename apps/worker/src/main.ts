@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import { ConfigError, stopOnSignals, loadConfig } from '@danbao/platform';
+import { ConfigError, PinoLoggerService, stopOnSignals, loadConfig } from '@danbao/platform';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   process.env.DANBAO_PROCESS ??= 'worker';
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PinoLoggerService));
   await app.init();
   stopOnSignals(app);
   process.stdout.write('Danbao worker running\n');

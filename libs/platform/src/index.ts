@@ -16,6 +16,7 @@ export * from './ids/ids';
 export * from './jobs/canary';
 export * from './jobs/job-handler';
 export * from './logging/logging';
+export * from './logging/logging.module';
 export * from './metrics/metrics';
 export * from './migrations';
 export * from './platform.module';

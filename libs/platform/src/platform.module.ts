@@ -1,13 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
 import { AppConfig, loadConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule, DatabaseModuleOptions } from './database/database.module';
 import { AuthModule } from './auth/auth.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { HealthController } from './health/health.controller';
-import { loggerParams } from './logging/logging';
+import { LoggingModule } from './logging/logging.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { QueueModule } from './queue/queue.module';
 
@@ -26,7 +25,7 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config.logLevel)),
+        LoggingModule.forRoot(config.logLevel),
         DatabaseModule.forRoot(options),
         QueueModule,
         ...(options.http ? [TerminusModule.forRoot({ logger: false }), AuthModule, IdempotencyModule] : []),

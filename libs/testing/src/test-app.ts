@@ -1,10 +1,28 @@
+import { Writable } from 'node:stream';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { configureHttpApp, createFastifyAdapter, createRedis } from '@danbao/platform';
+import type { Logger } from 'pino';
+import {
+  configureHttpApp,
+  createFastifyAdapter,
+  createRedis,
+  createRootLogger,
+  ROOT_LOGGER,
+} from '@danbao/platform';
 
-/** The api's full HTTP stack (filters, pipes, helmet, OpenAPI) around the given root module. */
-export async function createTestApp(rootModule: unknown): Promise<NestFastifyApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [rootModule as never] }).compile();
+export interface TestAppOptions {
+  /** Replaces the process's root logger, e.g. with one from `captureLogs()`. */
+  logger?: Logger;
+}
+
+/** The api's full HTTP stack (request logging, security headers, filters, pipes, OpenAPI) around the given root module. */
+export async function createTestApp(
+  rootModule: unknown,
+  options: TestAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const builder = Test.createTestingModule({ imports: [rootModule as never] });
+  if (options.logger) builder.overrideProvider(ROOT_LOGGER).useValue(options.logger);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
     bufferLogs: true,
     rawBody: true,
@@ -13,6 +31,33 @@ export async function createTestApp(rootModule: unknown): Promise<NestFastifyApp
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+export interface CapturedLogs {
+  /** A root logger, configured as the app's own, that writes to memory instead of stdout. */
+  logger: Logger;
+  /** Every line written so far, parsed. */
+  lines(): Record<string, unknown>[];
+}
+
+/** Log lines kept in memory, for tests that assert what the app logs. */
+export function captureLogs(level = 'info'): CapturedLogs {
+  const text: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      text.push(chunk.toString());
+      callback();
+    },
+  });
+  return {
+    logger: createRootLogger(level, destination),
+    lines: () =>
+      text
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 /** Deletes every Redis key under a test's queue prefix. */

@@ -4,11 +4,12 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { ApiError } from '../errors/api-error';
 import { ApiExceptionFilter, toErrorBody } from '../errors/api-exception.filter';
 import { createValidationPipe } from '../errors/validation';
-import { requestIdFor } from '../logging/logging';
+import { PinoLoggerService, registerRequestLogging, requestIdFor } from '../logging/logging';
+import { ROOT_LOGGER } from '../logging/logging.module';
 import { collectProcessMetrics, httpRequestDuration } from '../metrics/metrics';
 
 /** JSON bodies nested deeper than this are refused (no contract body comes close). */
@@ -44,13 +45,15 @@ export function createFastifyAdapter(): FastifyAdapter {
 
 /**
  * Everything an HTTP app of Danbao gets, in one place so tests run the same stack as
- * production: security headers, the API.md error shape, validation, request metrics, OpenAPI.
+ * production: request logging, security headers, the API.md error shape, validation, request
+ * metrics, OpenAPI. Call before `app.init()`.
  */
 export async function configureHttpApp(app: NestFastifyApplication): Promise<void> {
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PinoLoggerService));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
 
+  registerRequestLogging(app, app.get<symbol, Logger>(ROOT_LOGGER));
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(cookie as never);
   // JSON and HTML forms only: a text/plain body is refused with 415 rather than read as a string.

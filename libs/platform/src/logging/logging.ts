@@ -1,6 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Params } from 'nestjs-pino';
+import { LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino, { DestinationStream, Level, Logger } from 'pino';
 
 /** The caller's `X-Request-Id` when it is sane, otherwise a new one. */
 export function requestIdFor(request: IncomingMessage): string {
@@ -9,44 +12,158 @@ export function requestIdFor(request: IncomingMessage): string {
 }
 
 /**
- * Structured JSON logs through pino, one request id on every line of a request (taken from a
- * sane `X-Request-Id` header or made here). Card numbers, CVCs, secrets and tokens never reach a
- * log line: the fields that could carry them are redacted.
+ * Fields that could carry card numbers, CVCs, secrets or credentials: censored in a line's own
+ * fields and one level down (`*.` matches exactly one level).
  */
-export function loggerParams(level: string): Params {
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["danbao-signature"]',
+  'req.body.card_number',
+  'req.body.cvc',
+  'req.body.password',
+  'card_number',
+  'cvc',
+  'password',
+  'secret',
+  '*.card_number',
+  '*.cvc',
+  '*.password',
+  '*.secret',
+];
+
+/**
+ * The process's one pino logger: structured JSON on stdout (or `destination`, for tests), at
+ * `level` (LOG_LEVEL), secrets redacted.
+ */
+export function createRootLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Which process wrote a request's lines (`npm start` sets DANBAO_PROCESS). */
+function serviceName(): string {
+  return process.env.DANBAO_PROCESS ?? 'api';
+}
+
+/**
+ * The request being served, for the lines logged while serving it. One store per request and no
+ * logger object: the request's fields are added to a line only when a line is written.
+ */
+const requestScope = new AsyncLocalStorage<LoggedRequest>();
+
+interface LoggedRequest {
+  id: string;
+  method: string;
+  url: string;
+}
+
+/** What every line of a request says about it: `req.id` is the request id. */
+function requestFields(request: LoggedRequest): { req: object; service: string } {
   return {
-    pinoHttp: {
-      level,
-      genReqId: (request: IncomingMessage) => {
-        const given = request.headers['x-request-id'];
-        return typeof given === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(given)
-          ? given
-          : `req_${randomUUID()}`;
-      },
-      customProps: () => ({ service: process.env.DANBAO_PROCESS ?? 'api' }),
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'req.headers["danbao-signature"]',
-          'req.body.card_number',
-          'req.body.cvc',
-          'req.body.password',
-          '*.password',
-          '*.secret',
-        ],
-        censor: '[redacted]',
-      },
-      serializers: {
-        req: (request: { id: string; method: string; url: string }) => ({
-          id: request.id,
-          method: request.method,
-          url: request.url.split('?')[0],
-        }),
-      },
-      autoLogging: {
-        ignore: (request) => (request.url ?? '').startsWith('/health') || request.url === '/metrics',
-      },
-    },
+    req: { id: request.id, method: request.method, url: request.url.split('?')[0] },
+    service: serviceName(),
   };
+}
+
+/** Health probes and scrapes come every few seconds and would drown the request lines. */
+function isQuietUrl(url: string): boolean {
+  return url.startsWith('/health') || url === '/metrics';
+}
+
+/**
+ * One line per answered request (none for health and metrics), and the request's id on every
+ * line logged while serving it, through Fastify's own hooks. The request is kept in an
+ * AsyncLocalStorage entered in onRequest; Fastify carries it through body parsing to the handler.
+ */
+export function registerRequestLogging(app: NestFastifyApplication, logger: Logger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, _reply, done) => requestScope.run(request, done));
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (logger.isLevelEnabled('info') && !isQuietUrl(request.url)) {
+      const failed = reply.statusCode >= 500;
+      logger.info(
+        {
+          ...requestFields(request),
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        failed ? 'request errored' : 'request completed',
+      );
+    }
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    if (logger.isLevelEnabled('info') && !isQuietUrl(request.url)) {
+      logger.info(requestFields(request), 'request aborted');
+    }
+    done();
+  });
+}
+
+/**
+ * Nest's LoggerService over the root pino logger, so that `new Logger(Context)` in any service
+ * writes the same JSON: `context` names the class, an object message is merged into the line, an
+ * Error becomes `err`, and a line written while serving a request carries that request's `req`.
+ */
+export class PinoLoggerService implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  verbose(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('trace', message, optionalParams);
+  }
+
+  debug(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('debug', message, optionalParams);
+  }
+
+  log(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('info', message, optionalParams);
+  }
+
+  warn(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('warn', message, optionalParams);
+  }
+
+  error(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('error', message, optionalParams);
+  }
+
+  fatal(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('fatal', message, optionalParams);
+  }
+
+  private write(level: Level, message: unknown, optionalParams: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const request = requestScope.getStore();
+    const fields: Record<string, unknown> = request ? requestFields(request) : {};
+    // Nest passes the logger's context last; what comes between is pino's format arguments.
+    let params = optionalParams;
+    if (optionalParams.length > 0) {
+      fields.context = optionalParams[optionalParams.length - 1];
+      params = optionalParams.slice(0, -1);
+    }
+    if (typeof message === 'object' && message !== null) {
+      if (message instanceof Error) fields.err = message;
+      else Object.assign(fields, message);
+      this.logger[level](fields, ...(params as []));
+    } else if (isStackOnlyError(level, message, params)) {
+      // Nest's own exception handlers call error(message, stack).
+      const err = new Error(String(message));
+      err.stack = params[0] as string;
+      this.logger[level]({ ...fields, err });
+    } else {
+      this.logger[level](fields, message as string, ...(params as []));
+    }
+  }
+}
+
+function isStackOnlyError(level: Level, message: unknown, params: unknown[]): boolean {
+  return (
+    level === 'error' &&
+    typeof message === 'string' &&
+    params.length === 1 &&
+    typeof params[0] === 'string' &&
+    /\n\s*at /.test(params[0])
+  );
 }
