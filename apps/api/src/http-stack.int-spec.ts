@@ -5,7 +5,7 @@ import { Body, Controller, Module, Post } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import request from 'supertest';
-import { Public } from '@danbao/platform';
+import { HELMET_OPTIONS, helmetHeaders, Public } from '@danbao/platform';
 import {
   createTestApp,
   createTestDatabase,
@@ -39,6 +39,25 @@ class FixtureController {
     return { name: body.name, amount: body.amount };
   }
 }
+
+/** What @fastify/helmet set on every answer with these options; the hook computed once must match. */
+const API_SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self';base-uri 'none';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';" +
+    "img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self';" +
+    'upgrade-insecure-requests',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
 
 @Module({ controllers: [FixtureController] })
 class FixtureModule {}
@@ -158,5 +177,33 @@ describe('HTTP stack', () => {
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(response.headers['strict-transport-security']).toBeDefined();
     expect(response.headers['x-request-id']).toBe('req_abcdef123456');
+  });
+
+  it('sets the same security headers on every API answer, whatever its status', async () => {
+    expect(helmetHeaders(HELMET_OPTIONS)).toEqual(API_SECURITY_HEADERS);
+    const answers = [
+      await request(server()).get('/health/live').expect(200),
+      await request(server()).get('/v1/nothing-here').expect(404),
+      await request(server()).post('/fixture').send({ name: 'x', amount: 5 }).expect(201),
+      await request(server()).post('/fixture').send({ name: 'x' }).expect(400),
+      await request(server()).get('/v1/orders/ord_missing').expect(401),
+    ];
+    for (const answer of answers) expect(answer.headers).toMatchObject(API_SECURITY_HEADERS);
+  });
+
+  it('relaxes the policy for Swagger UI only, and lets the checkout pages set their stricter one', async () => {
+    for (const path of ['/docs', '/docs-json']) {
+      const docs = await request(server()).get(path).expect(200);
+      expect(docs.headers).toMatchObject({
+        ...API_SECURITY_HEADERS,
+        'content-security-policy':
+          "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+      });
+    }
+    const page = await request(server()).get('/checkout/cs_missing').expect(404);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'none';/);
+    const { 'content-security-policy': _policy, ...others } = API_SECURITY_HEADERS;
+    expect(page.headers).toMatchObject(others);
   });
 });

@@ -12,6 +12,7 @@ export * from './errors/api-error';
 export * from './errors/api-exception.filter';
 export * from './errors/validation';
 export * from './http/http-app';
+export * from './http/security-headers';
 export * from './ids/ids';
 export * from './jobs/canary';
 export * from './jobs/job-handler';

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -11,6 +10,7 @@ import { createValidationPipe } from '../errors/validation';
 import { PinoLoggerService, registerRequestLogging, requestIdFor } from '../logging/logging';
 import { ROOT_LOGGER } from '../logging/logging.module';
 import { collectProcessMetrics, httpRequestDuration } from '../metrics/metrics';
+import { registerSecurityHeaders } from './security-headers';
 
 /** JSON bodies nested deeper than this are refused (no contract body comes close). */
 export const MAX_JSON_DEPTH = 32;
@@ -54,37 +54,11 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   app.useGlobalPipes(createValidationPipe());
 
   registerRequestLogging(app, app.get<symbol, Logger>(ROOT_LOGGER));
+  registerSecurityHeaders(app);
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(cookie as never);
   // JSON and HTML forms only: a text/plain body is refused with 415 rather than read as a string.
   fastify.removeContentTypeParser('text/plain');
-  await app.register(helmet as never, {
-    // The API answers JSON; pages set their own stricter policy. Swagger UI needs inline
-    // styles and scripts, so the docs route is relaxed in its own hook below.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-  });
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    if (request.url.startsWith('/docs')) {
-      reply.header(
-        'content-security-policy',
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-      );
-    }
-    reply.header('x-request-id', String(request.id));
-    return payload;
-  });
 
   // Deeply nested JSON would overflow the validator's recursion; refuse it before it runs.
   fastify.addHook('preValidation', async (request, reply) => {
