@@ -1,12 +1,14 @@
 // Proves that every route of the api states who may call it (@Roles or @Public), and that every
-// route that is not public answers 401 without a credential and 401 with a forged one.
+// route that is not public answers 401 without a credential and 401 with a forged one; and that
+// idempotency is bound to every POST route and to no other, so GETs do not pay for it.
 // Real: the api's full module graph and HTTP stack, MariaDB, Redis.
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer } from '@nestjs/core';
+import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { PUBLIC_METADATA, ROLES_METADATA } from '@danbao/platform';
+import { DataSource } from 'typeorm';
+import { ApiKeyService, POST_IDEMPOTENCY, PUBLIC_METADATA, ROLES_METADATA } from '@danbao/platform';
 import {
   createTestApp,
   createTestDatabase,
@@ -24,6 +26,8 @@ interface Route {
   path: string;
   roles?: string[];
   isPublic: boolean;
+  /** The interceptors bound to the handler (what Nest's router reads when it registers it). */
+  interceptors: unknown[];
 }
 
 function routesOf(app: NestFastifyApplication): Route[] {
@@ -33,9 +37,9 @@ function routesOf(app: NestFastifyApplication): Route[] {
       const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
       if (!controller) continue;
       const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      for (const name of new MetadataScanner().getAllMethodNames(controller.prototype)) {
         const handler = (controller.prototype as Record<string, unknown>)[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
+        if (typeof handler !== 'function') continue;
         const path = Reflect.getMetadata(PATH_METADATA, handler);
         if (path === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
@@ -52,6 +56,7 @@ function routesOf(app: NestFastifyApplication): Route[] {
           ),
           roles,
           isPublic,
+          interceptors: Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [],
         });
       }
     }
@@ -124,5 +129,44 @@ describe('route inventory', () => {
         status: 401,
       });
     }
+  });
+
+  it('binds idempotency to every POST route, and no interceptor at all to the other routes', () => {
+    const routes = routesOf(app);
+    const posts = routes.filter((route) => route.method === 'POST');
+    expect(posts.length).toBeGreaterThan(5);
+    const unbound = posts
+      .filter((route) => !route.interceptors.includes(POST_IDEMPOTENCY))
+      .map((route) => route.path);
+    expect(unbound).toEqual([]);
+    const others = routes
+      .filter((route) => route.method !== 'POST' && route.interceptors.length > 0)
+      .map((route) => `${route.method} ${route.path}`);
+    expect(others).toEqual([]);
+  });
+
+  it('replays a POST by its Idempotency-Key and ignores the header on a GET', async () => {
+    const { key } = await app.get(ApiKeyService).create('inventory');
+    const server = app.getHttpServer();
+    const mint = () =>
+      request(server)
+        .post('/v1/auth/tokens')
+        .set('Authorization', `Bearer ${key}`)
+        .set('Idempotency-Key', 'inventory-1')
+        .send({ role: 'buyer', subject_id: 'buyer_1' });
+    const first = await mint().expect(201);
+    const again = await mint().expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+
+    await request(server)
+      .get('/v1/orders/ord_00000000000000000000000000')
+      .set('Authorization', `Bearer ${key}`)
+      .set('Idempotency-Key', 'inventory-get')
+      .expect(404);
+    const stored = await app
+      .get(DataSource)
+      .query('SELECT idempotency_key, method FROM idempotency_keys ORDER BY idempotency_key');
+    expect(stored).toEqual([{ idempotency_key: 'inventory-1', method: 'POST' }]);
   });
 });

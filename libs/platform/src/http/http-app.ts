@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ApiError } from '../errors/api-error';
 import { ApiExceptionFilter, toErrorBody } from '../errors/api-exception.filter';
 import { createValidationPipe } from '../errors/validation';
+import { bindIdempotencyToPostRoutes } from '../idempotency/idempotency.interceptor';
 import { PinoLoggerService, registerRequestLogging, requestIdFor } from '../logging/logging';
 import { ROOT_LOGGER } from '../logging/logging.module';
 import { collectProcessMetrics, httpRequestDuration } from '../metrics/metrics';
@@ -45,13 +46,14 @@ export function createFastifyAdapter(): FastifyAdapter {
 
 /**
  * Everything an HTTP app of Danbao gets, in one place so tests run the same stack as
- * production: request logging, security headers, the API.md error shape, validation, request
- * metrics, OpenAPI. Call before `app.init()`.
+ * production: request logging, security headers, the API.md error shape, validation,
+ * idempotency on every POST, request metrics, OpenAPI. Call before `app.init()`.
  */
 export async function configureHttpApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(PinoLoggerService));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
+  bindIdempotencyToPostRoutes(app);
 
   registerRequestLogging(app, app.get<symbol, Logger>(ROOT_LOGGER));
   registerSecurityHeaders(app);

@@ -1,6 +1,14 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import {
+  CallHandler,
+  ExecutionContext,
+  INestApplication,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  RequestMethod,
+} from '@nestjs/common';
+import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { AuthenticatedRequest } from '../auth/auth.decorators';
@@ -16,6 +24,9 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * key and body replay the first answer; a different body or route answers 422; a key whose first
  * request still runs answers 409. Only answers of requests that ran are kept (2xx and 409 state
  * conflicts); a refused (4xx) or failed (5xx) request releases its key.
+ *
+ * It runs on POST routes only (bindIdempotencyToPostRoutes): a global interceptor would make every
+ * GET pay for Nest's interceptor machinery (async resources, rxjs) just to be let through.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -87,5 +98,52 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // A 409 state conflict is an answer of a request that ran: a retry gets the same answer.
     if (status === 409) await this.store.complete(scope, status, body);
     else await this.store.release(scope);
+  }
+}
+
+/** Each app's interceptor, found through the Fastify instance that serves the request. */
+const interceptorOfServer = new WeakMap<object, IdempotencyInterceptor>();
+
+/**
+ * What bindIdempotencyToPostRoutes puts on each POST handler. Handler metadata belongs to the
+ * controller class, which several apps of one process (tests) share, so the marker holds no app's
+ * state: it hands the request to the interceptor of the app that serves it.
+ */
+export const POST_IDEMPOTENCY: NestInterceptor = {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const interceptor = interceptorOfServer.get(request.server);
+    if (!interceptor) throw new Error('bindIdempotencyToPostRoutes was not called for this app');
+    return interceptor.intercept(context, next);
+  },
+};
+
+/** True for a handler that answers POST (API.md: every POST takes an Idempotency-Key). */
+function answersPost(handler: object): boolean {
+  const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+  return method === RequestMethod.POST || method === RequestMethod.ALL;
+}
+
+/**
+ * Binds the idempotency interceptor to every POST handler of the app's controllers, first among
+ * their interceptors as a global one would be. Call before `app.init()`, which reads the bindings
+ * when it registers the routes.
+ */
+export function bindIdempotencyToPostRoutes(app: INestApplication): void {
+  interceptorOfServer.set(app.getHttpAdapter().getInstance() as object, app.get(IdempotencyInterceptor));
+  const scanner = new MetadataScanner();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const prototype = (wrapper.metatype as { prototype?: Record<string, unknown> } | null)?.prototype;
+      if (!prototype) continue;
+      // The methods Nest's router looks at, inherited ones included.
+      for (const name of scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name];
+        if (typeof handler !== 'function' || !answersPost(handler)) continue;
+        const bound = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
+        if (!bound.includes(POST_IDEMPOTENCY))
+          Reflect.defineMetadata(INTERCEPTORS_METADATA, [POST_IDEMPOTENCY, ...bound], handler);
+      }
+    }
   }
 }
