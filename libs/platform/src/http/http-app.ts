@@ -63,28 +63,30 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   fastify.removeContentTypeParser('text/plain');
 
   // Deeply nested JSON would overflow the validator's recursion; refuse it before it runs.
-  fastify.addHook('preValidation', async (request, reply) => {
-    if (nestingExceeds(request.body, MAX_JSON_DEPTH)) {
-      return reply
-        .status(400)
-        .send(
-          toErrorBody(
-            ApiError.badRequest(
-              'body_too_deep',
-              `JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused.`,
-            ),
-          ).body,
-        );
-    }
+  // Hooks that await nothing are written callback-style: no promise per request.
+  fastify.addHook('preValidation', (request, reply, done) => {
+    if (!nestingExceeds(request.body, MAX_JSON_DEPTH)) return done();
+    // Answered here: the request goes no further (done is not called).
+    void reply
+      .status(400)
+      .send(
+        toErrorBody(
+          ApiError.badRequest(
+            'body_too_deep',
+            `JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused.`,
+          ),
+        ).body,
+      );
   });
 
   collectProcessMetrics();
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     httpRequestDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   const document = SwaggerModule.createDocument(
