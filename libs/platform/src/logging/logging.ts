@@ -49,6 +49,15 @@ function serviceName(): string {
 /**
  * The request being served, for the lines logged while serving it. One store per request and no
  * logger object: the request's fields are added to a line only when a line is written.
+ *
+ * This is the one per-request cost of logging that is left, and it is not free: on Node 20 an
+ * AsyncLocalStorage turns on async hooks for the whole process (about 0.2 µs more per promise,
+ * plus every other async resource). Measured with the built api (bench of GET routes, LOG_LEVEL
+ * warn, three alternating runs): about 0.025 ms of CPU per GET /health/live (0.25 against 0.22
+ * ms) and about 0.1 ms per GET /v1/orders/:id (0.61 against 0.50 ms), which reads MySQL. It is
+ * kept because nothing cheaper gets the request id onto lines that services write through Nest's
+ * Logger: request-scoped providers cost far more, and passing the id down would change every
+ * service's signature. nestjs-pino paid the same for its own AsyncLocalStorage.
  */
 const requestScope = new AsyncLocalStorage<LoggedRequest>();
 
