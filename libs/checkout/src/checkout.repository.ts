@@ -1,4 +1,6 @@
-import { sql } from '@danbao/platform';
+import { toOrder } from '@danbao/orders';
+import type { Order, OrderRow } from '@danbao/orders';
+import { sql, sqlNested } from '@danbao/platform';
 import { EntityManager } from 'typeorm';
 import type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
 
@@ -64,6 +66,13 @@ const toPayment = (row: PaymentRow): Payment => ({
 });
 
 /** Narrow SQL for checkout sessions and payments, inside the caller's transaction. */
+/** A payment, its session and the session's orders, locked by one read. */
+export interface LockedPayment {
+  payment: Payment;
+  session: CheckoutSession;
+  orders: Order[];
+}
+
 export class CheckoutRepository {
   async insertSession(manager: EntityManager, session: CheckoutSession): Promise<void> {
     await this.insertSessions(manager, [session]);
@@ -122,13 +131,13 @@ export class CheckoutRepository {
   }
 
   /**
-   * A payment with its session and the session's order ids, locked, in one round trip: what a
-   * channel notification needs before it decides anything.
+   * A payment with its session and the session's orders (in cart order), all locked, in one round
+   * trip: what a channel notification needs before it decides anything.
    */
   async lockPaymentWithSession(
     manager: EntityManager,
     paymentId: string,
-  ): Promise<{ payment: Payment; session: CheckoutSession } | undefined> {
+  ): Promise<LockedPayment | undefined> {
     return (await this.lockPaymentsWithSessions(manager, [paymentId])).get(paymentId);
   }
 
@@ -136,92 +145,57 @@ export class CheckoutRepository {
   async lockPaymentsWithSessions(
     manager: EntityManager,
     paymentIds: string[],
-  ): Promise<Map<string, { payment: Payment; session: CheckoutSession }>> {
-    const found = new Map<string, { payment: Payment; session: CheckoutSession }>();
+  ): Promise<Map<string, LockedPayment>> {
+    const found = new Map<string, LockedPayment>();
     if (paymentIds.length === 0) return found;
     const sorted = [...new Set(paymentIds)].sort();
-    const rows: (PaymentRow & {
-      s_id: string;
-      s_kind: 'order' | 'cart';
-      s_buyer_id: string;
-      s_amount: string;
-      s_currency: string;
-      s_status: SessionStatus;
-      s_return_url: string | null;
-      s_payment_id: string | null;
-      s_expires_at: Date;
-      s_paid_at: Date | null;
-      s_created_at: Date;
-      order_id: string;
-    })[] = await sql(
+    // Locks payments, then sessions, links and orders: the order every payment path takes.
+    const rows = await sqlNested<{ p: PaymentRow; s: SessionRow; l: { order_id: string }; o: OrderRow }>(
       manager,
-      `SELECT p.*, s.id AS s_id, s.kind AS s_kind, s.buyer_id AS s_buyer_id, s.amount AS s_amount, s.currency AS s_currency,
-                s.status AS s_status, s.return_url AS s_return_url, s.payment_id AS s_payment_id, s.expires_at AS s_expires_at,
-                s.paid_at AS s_paid_at, s.created_at AS s_created_at, l.order_id
-         FROM payments p JOIN checkout_sessions s ON s.id = p.session_id JOIN checkout_session_orders l ON l.session_id = s.id
+      `SELECT p.*, s.*, l.order_id, o.*
+         FROM payments p JOIN checkout_sessions s ON s.id = p.session_id
+         JOIN checkout_session_orders l ON l.session_id = s.id JOIN orders o ON o.id = l.order_id
          WHERE p.id IN (${sorted.map(() => '?').join(',')}) ORDER BY p.id, l.position FOR UPDATE`,
       sorted,
     );
     for (const row of rows) {
-      const seen = found.get(row.id);
-      if (seen) {
-        seen.session.orderIds.push(row.order_id);
-        continue;
+      let locked = found.get(row.p.id);
+      if (!locked) {
+        locked = { payment: toPayment(row.p), session: toSession(row.s, []), orders: [] };
+        found.set(row.p.id, locked);
       }
-      const session = toSession(
-        {
-          id: row.s_id,
-          kind: row.s_kind,
-          buyer_id: row.s_buyer_id,
-          amount: row.s_amount,
-          currency: row.s_currency,
-          status: row.s_status,
-          return_url: row.s_return_url,
-          payment_id: row.s_payment_id,
-          expires_at: row.s_expires_at,
-          paid_at: row.s_paid_at,
-          created_at: row.s_created_at,
-        },
-        [row.order_id],
-      );
-      found.set(row.id, { payment: toPayment(row), session });
+      locked.session.orderIds.push(row.l.order_id);
+      locked.orders.push(toOrder(row.o));
     }
     return found;
   }
 
   /**
    * Marks processing payments succeeded with each one's channel reference, and their sessions
-   * paid, in one statement each; returns how many payments changed (the caller holds the locks,
-   * and checks that all did).
+   * paid, in one statement; returns how many payments changed (the caller holds the locks, and
+   * checks that all did).
    */
   async markPaymentsSucceeded(
     manager: EntityManager,
-    paid: { paymentId: string; sessionId: string; channelReference: string }[],
+    paid: { paymentId: string; channelReference: string }[],
     now: Date,
   ): Promise<number> {
     if (paid.length === 0) return 0;
-    const marks = paid.map(() => '?').join(',');
-    const payments = await sql(
+    const result = await sql(
       manager,
-      `UPDATE payments SET status = 'succeeded', channel_reference = CASE id ${paid.map(() => 'WHEN ? THEN ?').join(' ')} END,
-         updated_at = ? WHERE id IN (${marks}) AND status = 'processing'`,
+      `UPDATE payments p JOIN checkout_sessions s ON s.id = p.session_id
+         SET p.status = 'succeeded', p.channel_reference = CASE p.id ${paid.map(() => 'WHEN ? THEN ?').join(' ')} END,
+             p.updated_at = ?, s.status = 'paid', s.payment_id = p.id, s.paid_at = ?
+       WHERE p.id IN (${paid.map(() => '?').join(',')}) AND p.status = 'processing'`,
       [
         ...paid.flatMap((item) => [item.paymentId, item.channelReference]),
+        now,
         now,
         ...paid.map((item) => item.paymentId),
       ],
     );
-    await sql(
-      manager,
-      `UPDATE checkout_sessions SET status = 'paid', payment_id = CASE id ${paid.map(() => 'WHEN ? THEN ?').join(' ')} END,
-         paid_at = ? WHERE id IN (${marks})`,
-      [
-        ...paid.flatMap((item) => [item.sessionId, item.paymentId]),
-        now,
-        ...paid.map((item) => item.sessionId),
-      ],
-    );
-    return (payments as { affectedRows: number }).affectedRows;
+    // Two rows per payment: the payment and its session.
+    return (result as { affectedRows: number }).affectedRows / 2;
   }
 
   async setSessionStatus(

@@ -233,7 +233,7 @@ export class CheckoutService {
     const now = new Date();
     const found = await this.repository.lockPaymentWithSession(manager, paymentId);
     if (!found) return { outcome: 'flagged', reviewReason: 'unknown_reference' };
-    const { payment, session } = found;
+    const { payment, session, orders } = found;
     if (payment.amount !== result.amount || payment.currency !== result.currency) {
       await this.repository.updatePayment(manager, payment.id, { review_reason: 'amount_mismatch' }, now);
       return { outcome: 'flagged', reviewReason: 'amount_mismatch' };
@@ -245,7 +245,6 @@ export class CheckoutService {
       await this.repository.updatePayment(manager, payment.id, { review_reason: 'late_contradiction' }, now);
       return { outcome: 'flagged', reviewReason: 'late_contradiction' };
     }
-    const orders = await this.orders.lockMany(manager, session.orderIds);
     if (!result.succeeded) {
       await this.repository.updatePayment(
         manager,
@@ -311,30 +310,23 @@ export class CheckoutService {
       manager,
       results.map((result) => result.paymentId),
     );
-    const candidates = results.filter((result) => {
-      const payment = found.get(result.paymentId)?.payment;
-      return (
-        payment !== undefined &&
-        payment.status === 'processing' &&
-        payment.amount === result.amount &&
-        payment.currency === result.currency
-      );
-    });
-    const orders = await this.orders.lockMany(
-      manager,
-      candidates.flatMap((result) => found.get(result.paymentId)!.session.orderIds),
-    );
-    const orderById = new Map(orders.map((order) => [order.id, order]));
     const clean: SucceededPayment[] = [];
-    for (const result of candidates) {
-      const { payment, session } = found.get(result.paymentId)!;
-      const payable = session.orderIds.map((id) => orderById.get(id));
+    for (const result of results) {
+      const locked = found.get(result.paymentId);
       if (
-        payable.every(
-          (order) => order?.status === 'awaiting_payment' && order.pendingPaymentId === payment.id,
+        locked !== undefined &&
+        locked.payment.status === 'processing' &&
+        locked.payment.amount === result.amount &&
+        locked.payment.currency === result.currency &&
+        locked.orders.every(
+          (order) => order.status === 'awaiting_payment' && order.pendingPaymentId === locked.payment.id,
         )
       ) {
-        clean.push({ payment, orders: payable as Order[], channelReference: result.channelReference });
+        clean.push({
+          payment: locked.payment,
+          orders: locked.orders,
+          channelReference: result.channelReference,
+        });
       }
     }
     await this.paySucceeded(manager, clean, now);
@@ -350,11 +342,7 @@ export class CheckoutService {
     if (items.length === 0) return;
     const changed = await this.repository.markPaymentsSucceeded(
       manager,
-      items.map((item) => ({
-        paymentId: item.payment.id,
-        sessionId: item.payment.sessionId,
-        channelReference: item.channelReference,
-      })),
+      items.map((item) => ({ paymentId: item.payment.id, channelReference: item.channelReference })),
       now,
     );
     if (changed !== items.length)

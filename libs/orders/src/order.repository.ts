@@ -3,7 +3,8 @@ import { EntityManager } from 'typeorm';
 import type { OrderStatus } from './order.state';
 import type { NewOrder, Order, OrderFilter, Page } from './order.types';
 
-interface OrderRow {
+/** An orders row as mysql2 returns it (other libs JOIN orders into their locking reads). */
+export interface OrderRow {
   id: string;
   buyer_id: string;
   seller_id: string;
@@ -33,7 +34,7 @@ interface OrderRow {
   updated_at: Date;
 }
 
-function toOrder(row: OrderRow): Order {
+export function toOrder(row: OrderRow): Order {
   return {
     id: row.id,
     buyerId: row.buyer_id,
