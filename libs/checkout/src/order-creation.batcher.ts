@@ -4,7 +4,7 @@ import { NewOrder, OrdersService } from '@danbao/orders';
 import { MicroBatcher, QueueRegistry, runInTransaction } from '@danbao/platform';
 import { CheckoutRepository } from './checkout.repository';
 import type { CheckoutSession } from './checkout.types';
-import { scheduleExpiries } from './session-expiry';
+import { scheduleExpiries, unscheduleExpiries } from './session-expiry';
 
 /** One order being created, as CheckoutService.createOrder made it: the order and its own session. */
 export interface OrderCreation {
@@ -21,6 +21,9 @@ export const ORDER_BATCH_SIZE_MAX = 64;
  * request runs at once. See the commit that set it for the measurements.
  */
 export const ORDER_BATCHES_IN_FLIGHT = 2;
+
+/** The second batch starts only when this many orders wait (see MicroBatcher.minSizeToOverlap). */
+export const ORDER_BATCH_OVERLAP_AT = 4;
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
@@ -39,6 +42,7 @@ export class OrderCreationBatcher {
     maxSize: ORDER_BATCH_SIZE_MAX,
     maxWaitMs: 0,
     maxInFlight: ORDER_BATCHES_IN_FLIGHT,
+    minSizeToOverlap: ORDER_BATCH_OVERLAP_AT,
     run: (creations) => this.run(creations),
   });
 
@@ -58,10 +62,17 @@ export class OrderCreationBatcher {
 
   /**
    * Runs one batch: one transaction for all, or, if it fails for any reason (a bad value, a
-   * deadlock past runInTransaction's retries), one transaction per member. Then one addBulk for
-   * the expiry jobs of the sessions committed. One result per member, in order.
+   * deadlock past runInTransaction's retries), one transaction per member. The expiry jobs go to
+   * Redis in one addBulk while the transaction runs, not after it, so Redis adds no latency: a job
+   * is due only at the session's expiry, long after the commit; the jobs of members that failed
+   * are taken back (and would find nothing to expire anyway). One result per member, in order.
    */
   async run(creations: OrderCreation[]): Promise<Array<true | Error>> {
+    const scheduled = scheduleExpiries(
+      this.queues,
+      creations.map((creation) => creation.session),
+      this.logger,
+    );
     let results: Array<true | Error>;
     try {
       await runInTransaction(this.dataSource, (manager) => this.insertAll(manager, creations));
@@ -74,22 +85,27 @@ export class OrderCreationBatcher {
           { orders: creations.length, err: String(error) },
           'order batch failed; creating its orders one by one',
         );
-        results = await Promise.all(
-          creations.map((creation) =>
-            runInTransaction(this.dataSource, (manager) => this.insertOne(manager, creation)).then(
+        // In arrival order, one after the other: deterministic (of two members with one id the
+        // first wins), and a failing batch is rare enough not to need more.
+        results = [];
+        for (const creation of creations) {
+          results.push(
+            await runInTransaction(this.dataSource, (manager) => this.insertOne(manager, creation)).then(
               () => true as const,
               asError,
             ),
-          ),
-        );
+          );
+        }
       }
     }
-    const committed = creations.filter((_, index) => results[index] === true);
-    await scheduleExpiries(
-      this.queues,
-      committed.map((creation) => creation.session),
-      this.logger,
-    );
+    await scheduled;
+    const failed = creations.filter((_, index) => results[index] !== true);
+    if (failed.length > 0)
+      await unscheduleExpiries(
+        this.queues,
+        failed.map((creation) => creation.session),
+        this.logger,
+      );
     return results;
   }
 

@@ -4,13 +4,15 @@ import type { CheckoutSession } from './checkout.types';
 
 export const EXPIRE_SESSION_JOB = 'expire-checkout-session';
 
+const expiryJobId = (sessionId: string) => `expire-${sessionId}`;
+
 /** The delayed job that expires an unpaid session when it falls due; its id is the session's. */
 export function expiryJob(session: CheckoutSession, nowMs = Date.now()) {
   return {
     name: EXPIRE_SESSION_JOB,
     data: { sessionId: session.id },
     opts: {
-      jobId: `expire-${session.id}`,
+      jobId: expiryJobId(session.id),
       delay: Math.max(0, session.expiresAt.getTime() - nowMs),
       removeOnComplete: 1000,
       removeOnFail: 5000,
@@ -39,4 +41,20 @@ export async function scheduleExpiries(
       'could not schedule checkout expiry; the sweep will',
     );
   }
+}
+
+/** Takes back the expiry jobs of sessions that were never committed (best effort: they find nothing). */
+export async function unscheduleExpiries(
+  queues: QueueRegistry,
+  sessions: CheckoutSession[],
+  logger: Logger,
+): Promise<void> {
+  const queue = queues.get(QUEUES.payments);
+  await Promise.all(
+    sessions.map((session) =>
+      queue.remove(expiryJobId(session.id)).catch((error: unknown) => {
+        logger.warn({ session: session.id, err: String(error) }, 'could not remove an unused expiry job');
+      }),
+    ),
+  );
 }
