@@ -135,5 +135,30 @@ describe('MicroBatcher', () => {
       const settled = await Promise.allSettled([1, 2, 3].map((item) => sut.submit(item)));
       expect(settled.map((result) => result.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
     });
+
+    it('starts a second batch only once minSizeToOverlap items wait behind the first', async () => {
+      const { batches, run } = recorder();
+      const sut = new MicroBatcher({ maxSize: 10, maxWaitMs: 0, maxInFlight: 2, minSizeToOverlap: 3, run });
+      const first = sut.submit(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      // [1] runs; 2 and 3 are too few to overlap it, so they wait; 4 makes three: they go.
+      const waiting = [2, 3].map((item) => sut.submit(item));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batches).toEqual([[1]]);
+      const more = [4].map((item) => sut.submit(item));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batches).toEqual([[1], [2, 3, 4]]);
+      await expect(Promise.all([first, ...waiting, ...more])).resolves.toEqual([10, 20, 30, 40]);
+    });
+
+    it('runs what waits below minSizeToOverlap as soon as the running batch ends', async () => {
+      const { batches, run } = recorder();
+      const sut = new MicroBatcher({ maxSize: 10, maxWaitMs: 0, maxInFlight: 2, minSizeToOverlap: 5, run });
+      const first = sut.submit(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = sut.submit(2);
+      await expect(Promise.all([first, second])).resolves.toEqual([10, 20]);
+      expect(batches).toEqual([[1], [2]]);
+    });
   });
 });

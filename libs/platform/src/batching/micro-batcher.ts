@@ -19,6 +19,13 @@ export interface MicroBatcherOptions<I, R> {
    * every item runs at once. This is how the api gathers concurrent requests.
    */
   maxInFlight?: number;
+  /**
+   * With maxInFlight: a batch beyond the first one running starts only once this many items
+   * wait (default 1). Every transaction has a fixed cost in statements and round trips, so at
+   * moderate load it is cheaper to let a few more items gather behind the running batch than to
+   * start a second, small one; under heavy load the queue fills at once and batches overlap.
+   */
+  minSizeToOverlap?: number;
   /** Runs one batch; returns one result per item, in order (an Error fails that item alone). */
   run: (items: I[]) => Promise<Array<R | Error>>;
 }
@@ -70,7 +77,12 @@ export class MicroBatcher<I, R> {
     this.immediate = undefined;
     const maxInFlight = this.options.maxInFlight ?? Number.POSITIVE_INFINITY;
     // Items left waiting here go with the next batch to end (see runBatch).
-    while (this.waiting.length > 0 && this.batchesRunning < maxInFlight) {
+    const overlapAt = this.options.minSizeToOverlap ?? 1;
+    while (
+      this.waiting.length > 0 &&
+      this.batchesRunning < maxInFlight &&
+      (this.batchesRunning === 0 || this.waiting.length >= overlapAt)
+    ) {
       const batch = this.waiting.splice(0, this.options.maxSize);
       this.running += batch.length;
       this.batchesRunning += 1;
