@@ -6,8 +6,10 @@ import { LedgerModule } from './ledger.module';
 import { LedgerService } from './ledger.service';
 import type { PostInput } from './ledger.types';
 
-// Collaborator faked: the DataSource, whose transaction() fails the way MariaDB does (an error
-// carrying errno). What is under test is the bounded retry around a post.
+// Collaborators faked: the DataSource hands out a query runner on a connection that accepts
+// START TRANSACTION / COMMIT / ROLLBACK, and post() fails the way MariaDB does (an error carrying
+// errno). What is under test is the bounded retry around a post, and that each attempt is its own
+// transaction, rolled back when it fails.
 
 const input: PostInput = {
   reference: 'payment:ord_1',
@@ -20,44 +22,70 @@ const input: PostInput = {
 const deadlock = Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
 const lockWait = Object.assign(new Error('Lock wait timeout exceeded'), { errno: 1205 });
 
-function serviceWith(transaction: jest.Mock): LedgerService {
-  return new LedgerService({ transaction } as unknown as DataSource);
+/** A LedgerService whose post() is `post`, on a fake connection that records its statements. */
+function serviceWith(post: jest.Mock): { sut: LedgerService; statements: string[] } {
+  const statements: string[] = [];
+  const connection = {
+    query: (statement: string, _values: unknown[], callback: (error: null, result: unknown) => void) => {
+      statements.push(statement);
+      callback(null, {});
+    },
+  };
+  const dataSource = {
+    createQueryRunner: () => {
+      const runner = { connect: async () => connection, release: async () => undefined, manager: {} };
+      runner.manager = { queryRunner: runner };
+      return runner;
+    },
+  };
+  const sut = new LedgerService(dataSource as unknown as DataSource);
+  jest.spyOn(sut, 'post').mockImplementation(post);
+  return { sut, statements };
 }
 
 describe('LedgerService.postInOwnTransaction', () => {
   it('runs the post again after a deadlock and a lock-wait timeout, and returns its result', async () => {
     // Proves: 1213 and 1205 do not reach the caller when a later attempt succeeds.
-    const transaction = jest
+    const post = jest
       .fn()
       .mockRejectedValueOnce(deadlock)
       .mockRejectedValueOnce(lockWait)
       .mockResolvedValueOnce({ transactionId: 'ltx_1', created: true });
-    const sut = serviceWith(transaction);
+    const { sut, statements } = serviceWith(post);
 
     await expect(sut.postInOwnTransaction(input)).resolves.toEqual({ transactionId: 'ltx_1', created: true });
-    expect(transaction).toHaveBeenCalledTimes(3);
+    expect(post).toHaveBeenCalledTimes(3);
+    expect(statements).toEqual([
+      'START TRANSACTION',
+      'ROLLBACK',
+      'START TRANSACTION',
+      'ROLLBACK',
+      'START TRANSACTION',
+      'COMMIT',
+    ]);
   });
 
   it('gives up after a bounded number of attempts and throws the last deadlock', async () => {
     // Proves: the retry is bounded (4 attempts by default, or as the caller says).
-    const transaction = jest.fn().mockRejectedValue(deadlock);
-    const sut = serviceWith(transaction);
+    const post = jest.fn().mockRejectedValue(deadlock);
+    const { sut } = serviceWith(post);
 
     await expect(sut.postInOwnTransaction(input)).rejects.toBe(deadlock);
-    expect(transaction).toHaveBeenCalledTimes(4);
-    transaction.mockClear();
+    expect(post).toHaveBeenCalledTimes(4);
+    post.mockClear();
     await expect(sut.postInOwnTransaction(input, { attempts: 2 })).rejects.toBe(deadlock);
-    expect(transaction).toHaveBeenCalledTimes(2);
+    expect(post).toHaveBeenCalledTimes(2);
   });
 
   it('never repeats a post that failed for a reason a repeat cannot fix', async () => {
     // Proves: InsufficientFundsError (and any other non-retryable error) is thrown at once.
     const shortOfFunds = new InsufficientFundsError('escrow:ord_1', 'CNY');
-    const transaction = jest.fn().mockRejectedValue(shortOfFunds);
-    const sut = serviceWith(transaction);
+    const post = jest.fn().mockRejectedValue(shortOfFunds);
+    const { sut, statements } = serviceWith(post);
 
     await expect(sut.postInOwnTransaction(input)).rejects.toBe(shortOfFunds);
-    expect(transaction).toHaveBeenCalledTimes(1);
+    expect(post).toHaveBeenCalledTimes(1);
+    expect(statements).toEqual(['START TRANSACTION', 'ROLLBACK']);
   });
 });
 
