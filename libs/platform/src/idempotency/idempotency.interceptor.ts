@@ -11,7 +11,7 @@ import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
-import { AuthenticatedRequest } from '../auth/auth.decorators';
+import { AuthenticatedRequest, PUBLIC_METADATA } from '../auth/auth.decorators';
 import { principalKey } from '../auth/principal';
 import { ApiError, IdempotentReplay } from '../errors/api-error';
 import { toErrorBody } from '../errors/api-exception.filter';
@@ -118,14 +118,21 @@ export const POST_IDEMPOTENCY: NestInterceptor = {
   },
 };
 
-/** True for a handler that answers POST (API.md: every POST takes an Idempotency-Key). */
-function answersPost(handler: object): boolean {
+/**
+ * True for a handler that answers POST with a principal (API.md: every POST takes an
+ * Idempotency-Key, scoped to the calling principal; the routes without one — the checkout form,
+ * channel notifications — ignore the header and dedupe by their own ids, so they do without it).
+ */
+function takesIdempotencyKey(handler: object, controller: object): boolean {
   const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-  return method === RequestMethod.POST || method === RequestMethod.ALL;
+  const isPublic = Boolean(
+    Reflect.getMetadata(PUBLIC_METADATA, handler) ?? Reflect.getMetadata(PUBLIC_METADATA, controller),
+  );
+  return (method === RequestMethod.POST || method === RequestMethod.ALL) && !isPublic;
 }
 
 /**
- * Binds the idempotency interceptor to every POST handler of the app's controllers, first among
+ * Binds the idempotency interceptor to every POST handler with a principal of the app's controllers, first among
  * their interceptors as a global one would be. Call before `app.init()`, which reads the bindings
  * when it registers the routes.
  */
@@ -139,7 +146,8 @@ export function bindIdempotencyToPostRoutes(app: INestApplication): void {
       // The methods Nest's router looks at, inherited ones included.
       for (const name of scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name];
-        if (typeof handler !== 'function' || !answersPost(handler)) continue;
+        if (typeof handler !== 'function' || !takesIdempotencyKey(handler, wrapper.metatype as object))
+          continue;
         const bound = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
         if (!bound.includes(POST_IDEMPOTENCY))
           Reflect.defineMetadata(INTERCEPTORS_METADATA, [POST_IDEMPOTENCY, ...bound], handler);
