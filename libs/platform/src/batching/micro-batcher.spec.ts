@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { MicroBatcher } from './micro-batcher';
 
 // The gathering of jobs or requests into batches, with a fake run function: pure timing logic, no I/O.
@@ -159,6 +160,34 @@ describe('MicroBatcher', () => {
       const second = sut.submit(2);
       await expect(Promise.all([first, second])).resolves.toEqual([10, 20]);
       expect(batches).toEqual([[1], [2]]);
+    });
+
+    it('runs a batch outside the async context of the caller that started it', async () => {
+      const requestScope = new AsyncLocalStorage<string>();
+      const seen: Array<string | undefined> = [];
+      const sut = new MicroBatcher<number, number>({
+        maxSize: 10,
+        maxWaitMs: 0,
+        maxInFlight: 1,
+        run: async (items) => {
+          seen.push(requestScope.getStore());
+          return items;
+        },
+      });
+      const answers = await Promise.all(
+        ['req_a', 'req_b'].map((id, index) =>
+          requestScope.run(id, async () => {
+            const result = await sut.submit(index);
+            // The caller is back in its own context afterwards.
+            return [result, requestScope.getStore()];
+          }),
+        ),
+      );
+      expect(seen).toEqual([undefined]);
+      expect(answers).toEqual([
+        [0, 'req_a'],
+        [1, 'req_b'],
+      ]);
     });
   });
 });

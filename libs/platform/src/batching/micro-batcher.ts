@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 export interface MicroBatcherOptions<I, R> {
   /** The most items one run takes. */
   maxSize: number;
@@ -48,6 +50,12 @@ export class MicroBatcher<I, R> {
   private batchesRunning = 0;
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
+  /**
+   * Batches run in the async context the batcher was made in, not in that of whichever request
+   * or job happened to start them: a batch serves many, so what it logs must not carry one
+   * request's id (the log lines' request scope lives in AsyncLocalStorage).
+   */
+  private readonly scope = new AsyncResource('MicroBatcher');
 
   constructor(private readonly options: MicroBatcherOptions<I, R>) {}
 
@@ -86,7 +94,7 @@ export class MicroBatcher<I, R> {
       const batch = this.waiting.splice(0, this.options.maxSize);
       this.running += batch.length;
       this.batchesRunning += 1;
-      void this.runBatch(batch);
+      this.scope.runInAsyncScope(() => void this.runBatch(batch));
     }
   }
 
