@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
-import { EscrowService } from '@danbao/escrow';
+import { EscrowService, toHoldSummary } from '@danbao/escrow';
 import { OutboxService } from '@danbao/notifications';
 import { NewOrder, Order, OrdersService, PaymentSummary, toOrderResource } from '@danbao/orders';
 import {
@@ -34,6 +34,11 @@ interface SucceededPayment {
   payment: Payment;
   orders: Order[];
   channelReference: string;
+}
+
+/** Whether every order of a session still awaits exactly this payment, so that it can be paid. */
+function allAwait(orders: Order[], paymentId: string): boolean {
+  return orders.every((order) => order.status === 'awaiting_payment' && order.pendingPaymentId === paymentId);
 }
 
 export function paymentSummary(payment: Payment): PaymentSummary {
@@ -233,7 +238,7 @@ export class CheckoutService {
     const now = new Date();
     const found = await this.repository.lockPaymentWithSession(manager, paymentId);
     if (!found) return { outcome: 'flagged', reviewReason: 'unknown_reference' };
-    const { payment, session, orders } = found;
+    const { payment, orders } = found;
     if (payment.amount !== result.amount || payment.currency !== result.currency) {
       await this.repository.updatePayment(manager, payment.id, { review_reason: 'amount_mismatch' }, now);
       return { outcome: 'flagged', reviewReason: 'amount_mismatch' };
@@ -263,10 +268,7 @@ export class CheckoutService {
       return { outcome: 'applied' };
     }
 
-    const payable = orders.filter(
-      (order) => order.status === 'awaiting_payment' && order.pendingPaymentId === payment.id,
-    );
-    if (payable.length !== session.orderIds.length) {
+    if (!allAwait(orders, payment.id)) {
       // The money arrived but an order can no longer take it (expired, cancelled, paid by
       // another session): recorded, flagged for a refund, and never lost.
       await this.repository.updatePayment(
@@ -286,11 +288,7 @@ export class CheckoutService {
       return { outcome: 'flagged', reviewReason: 'refund_required' };
     }
 
-    await this.paySucceeded(
-      manager,
-      [{ payment, orders: payable, channelReference: result.channelReference }],
-      now,
-    );
+    await this.paySucceeded(manager, [{ payment, orders, channelReference: result.channelReference }], now);
     return { outcome: 'applied' };
   }
 
@@ -318,9 +316,7 @@ export class CheckoutService {
         locked.payment.status === 'processing' &&
         locked.payment.amount === result.amount &&
         locked.payment.currency === result.currency &&
-        locked.orders.every(
-          (order) => order.status === 'awaiting_payment' && order.pendingPaymentId === locked.payment.id,
-        )
+        allAwait(locked.orders, locked.payment.id)
       ) {
         clean.push({
           payment: locked.payment,
@@ -409,9 +405,7 @@ export class CheckoutService {
             object: toOrderResource(paidOrder, {
               publicUrl: this.config.publicUrl,
               latestPayment,
-              hold: hold
-                ? { amount: Number(hold.amount), released: 0, refunded: 0, status: hold.status }
-                : undefined,
+              hold: hold ? toHoldSummary(hold) : undefined,
             }),
           };
         });

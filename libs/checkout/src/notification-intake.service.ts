@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Histogram } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import {
   APP_CONFIG,
   AppConfig,
@@ -57,23 +57,75 @@ const BATCHES_IN_FLIGHT = 2;
  */
 const OVERLAP_AT = 4;
 
+type PaymentResult = NonNullable<ReturnType<typeof paymentResultOf>>;
+
+/** A payment result as the checkout applies it, or null when amount or currency is malformed. */
+function paymentResultOf(notification: ParsedNotification) {
+  const { data } = notification;
+  if (
+    typeof data.amount !== 'number' ||
+    !Number.isSafeInteger(data.amount) ||
+    typeof data.currency !== 'string'
+  ) {
+    return null;
+  }
+  return {
+    paymentId: data.reference,
+    succeeded: notification.type === 'payment.succeeded',
+    amount: BigInt(data.amount),
+    currency: data.currency,
+    channelReference: typeof data.channel_reference === 'string' ? data.channel_reference.slice(0, 128) : '',
+    failureCode: typeof data.failure_code === 'string' ? data.failure_code.slice(0, 64) : undefined,
+  };
+}
+
 /**
- * A success the batch may apply in bulk: a payment.succeeded with a well-formed amount whose
+ * The members a batch may apply in bulk: payment.succeeded with a well-formed amount whose
  * reference and id appear only once in the batch. Anything else is decided one by one.
  */
-function bulkSuccess(received: Received, batch: Received[]): boolean {
-  const { notification } = received;
-  const amount = notification.data.amount;
-  return (
-    notification.type === 'payment.succeeded' &&
-    typeof amount === 'number' &&
-    Number.isSafeInteger(amount) &&
-    typeof notification.data.currency === 'string' &&
-    batch.filter(
-      (other) =>
-        other.notification.data.reference === notification.data.reference ||
-        other.notification.id === notification.id,
-    ).length === 1
+function bulkSuccesses(batch: Received[]): Map<Received, PaymentResult> {
+  const references = new Map<string, number>();
+  const ids = new Map<string, number>();
+  for (const { notification } of batch) {
+    references.set(notification.data.reference, (references.get(notification.data.reference) ?? 0) + 1);
+    ids.set(notification.id, (ids.get(notification.id) ?? 0) + 1);
+  }
+  const bulk = new Map<Received, PaymentResult>();
+  for (const received of batch) {
+    const { notification } = received;
+    const result = notification.type === 'payment.succeeded' ? paymentResultOf(notification) : null;
+    if (result && references.get(notification.data.reference) === 1 && ids.get(notification.id) === 1) {
+      bulk.set(received, result);
+    }
+  }
+  return bulk;
+}
+
+const appliedResult = ({ notification }: Received): IntakeResult => ({
+  id: notification.id,
+  outcome: 'applied',
+});
+
+/** Stores notifications with their outcomes, several rows in one statement. */
+async function storeNotifications(
+  manager: EntityManager,
+  rows: { received: Received; result: IntakeResult }[],
+): Promise<void> {
+  const now = new Date();
+  await sql(
+    manager,
+    `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, review_reason, received_at)
+     VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    rows.flatMap(({ received: { channel, notification, rawBody }, result }) => [
+      channel,
+      notification.id,
+      notification.type,
+      notification.data.reference,
+      rawBody,
+      result.outcome,
+      result.review_reason ?? null,
+      now,
+    ]),
   );
 }
 
@@ -146,43 +198,21 @@ export class NotificationIntakeService {
    */
   private async receiveBatch(batch: Received[]): Promise<Array<IntakeResult | Error>> {
     intakeBatchSize.observe(batch.length);
-    const bulk = batch.filter((received) => bulkSuccess(received, batch));
+    const bulk = bulkSuccesses(batch);
     let applied = new Set<string>();
-    if (bulk.length > 0) {
+    if (bulk.size > 0) {
       try {
         applied = await runInTransaction(this.dataSource, async (manager) => {
-          const paid = await this.checkout.applySucceededPayments(
-            manager,
-            bulk.map(({ notification: { data } }) => ({
-              paymentId: data.reference,
-              amount: BigInt(data.amount as number),
-              currency: data.currency as string,
-              channelReference:
-                typeof data.channel_reference === 'string' ? data.channel_reference.slice(0, 128) : '',
-            })),
-          );
-          const stored = bulk.filter(({ notification }) => paid.has(notification.data.reference));
-          if (stored.length > 0) {
-            const now = new Date();
-            await sql(
-              manager,
-              `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, review_reason, received_at)
-               VALUES ${stored.map(() => "(?, ?, ?, ?, ?, 'applied', NULL, ?)").join(', ')}`,
-              stored.flatMap(({ channel, notification, rawBody }) => [
-                channel,
-                notification.id,
-                notification.type,
-                notification.data.reference,
-                rawBody,
-                now,
-              ]),
-            );
-          }
+          const paid = await this.checkout.applySucceededPayments(manager, [...bulk.values()]);
+          const stored = [...bulk.keys()]
+            .filter(({ notification }) => paid.has(notification.data.reference))
+            .map((received) => ({ received, result: appliedResult(received) }));
+          if (stored.length > 0) await storeNotifications(manager, stored);
           return paid;
         });
       } catch (error) {
         this.logger.warn(
-          { notifications: bulk.length, err: String(error) },
+          { notifications: bulk.size, err: String(error) },
           'batched notifications failed together; deciding each alone',
         );
         applied = new Set();
@@ -190,8 +220,8 @@ export class NotificationIntakeService {
     }
     const results: Array<IntakeResult | Error> = [];
     for (const received of batch) {
-      if (bulk.includes(received) && applied.has(received.notification.data.reference)) {
-        results.push({ id: received.notification.id, outcome: 'applied' });
+      if (bulk.has(received) && applied.has(received.notification.data.reference)) {
+        results.push(appliedResult(received));
         continue;
       }
       try {
@@ -211,21 +241,9 @@ export class NotificationIntakeService {
         // before fails the insert, and the rollback undoes whatever this repeat did.
         const applied = await this.apply(manager, notification);
         try {
-          await sql(
-            manager,
-            `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, review_reason, received_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            [
-              channel,
-              notification.id,
-              notification.type,
-              notification.data.reference,
-              rawBody,
-              applied.outcome,
-              applied.review_reason ?? null,
-              new Date(),
-            ],
-          );
+          await storeNotifications(manager, [
+            { received: { channel, notification, rawBody }, result: applied },
+          ]);
         } catch (error) {
           if (isDuplicateKeyError(error)) throw new RepeatedNotification();
           throw error;
@@ -245,30 +263,13 @@ export class NotificationIntakeService {
     }
   }
 
-  private async apply(
-    manager: import('typeorm').EntityManager,
-    notification: ParsedNotification,
-  ): Promise<IntakeResult> {
-    const { data } = notification;
+  private async apply(manager: EntityManager, notification: ParsedNotification): Promise<IntakeResult> {
     switch (notification.type) {
       case 'payment.succeeded':
       case 'payment.failed': {
-        const amount = data.amount;
-        if (
-          typeof amount !== 'number' ||
-          !Number.isSafeInteger(amount) ||
-          typeof data.currency !== 'string'
-        ) {
-          return { id: notification.id, outcome: 'flagged', review_reason: 'amount_mismatch' };
-        }
-        const applied = await this.checkout.applyPaymentResult(manager, data.reference, {
-          succeeded: notification.type === 'payment.succeeded',
-          amount: BigInt(amount),
-          currency: data.currency,
-          channelReference:
-            typeof data.channel_reference === 'string' ? data.channel_reference.slice(0, 128) : '',
-          failureCode: typeof data.failure_code === 'string' ? data.failure_code.slice(0, 64) : undefined,
-        });
+        const result = paymentResultOf(notification);
+        if (!result) return { id: notification.id, outcome: 'flagged', review_reason: 'amount_mismatch' };
+        const applied = await this.checkout.applyPaymentResult(manager, result.paymentId, result);
         return {
           id: notification.id,
           outcome: applied.outcome,
