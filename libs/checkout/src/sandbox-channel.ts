@@ -10,6 +10,7 @@ import {
   QueueRegistry,
   sql,
 } from '@danbao/platform';
+import { toJsonAmount } from '@danbao/money';
 import { signPayload } from './signature';
 
 /** The sandbox acquirer's own queue: it stands for a remote party, so it never shares ours. */
@@ -101,7 +102,7 @@ export class SandboxChannel {
       created: Math.floor(Date.now() / 1000),
       data: {
         reference: payment.id,
-        amount: Number(payment.amount),
+        amount: toJsonAmount(payment.amount),
         currency: payment.currency,
         channel_reference: chargeId,
         ...(failureCode ? { failure_code: failureCode } : {}),

@@ -1,3 +1,6 @@
+import { toJsonAmount } from '@danbao/money';
+import type { HoldSummary } from '@danbao/orders';
+
 export const HOLD_STATUSES = ['held', 'frozen', 'released', 'refunded', 'partially_refunded'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
@@ -52,11 +55,21 @@ export function toHoldObject(hold: Hold): HoldObject {
   return {
     id: hold.id,
     order_id: hold.orderId,
-    amount: Number(hold.amount),
-    fee: Number(hold.fee),
-    net: Number(hold.released),
-    refunded: Number(hold.refunded),
+    amount: toJsonAmount(hold.amount),
+    fee: toJsonAmount(hold.fee),
+    net: toJsonAmount(hold.released),
+    refunded: toJsonAmount(hold.refunded),
     currency: hold.currency,
+    status: hold.status,
+  };
+}
+
+/** What the order resource embeds about its hold (API.md). */
+export function toHoldSummary(hold: Hold): HoldSummary {
+  return {
+    amount: toJsonAmount(hold.amount),
+    released: toJsonAmount(hold.released),
+    refunded: toJsonAmount(hold.refunded),
     status: hold.status,
   };
 }

@@ -31,7 +31,7 @@ export {
 } from './hold.state';
 export type { RefusalCode, ReleaseDecision, ReleaseSkip, ShipmentMethod } from './hold.state';
 export { escrowMigrations } from './migrations';
-export { HOLD_STATUSES, toHoldObject } from './hold.types';
+export { HOLD_STATUSES, toHoldObject, toHoldSummary } from './hold.types';
 export type { Hold, HoldObject, HoldStatus, NewHold } from './hold.types';
 export { ReceiptService } from './receipt.service';
 export type { ReceiptConfirmation, ShipmentInput } from './receipt.service';

@@ -15,7 +15,7 @@ import {
   ShipmentMethod,
   Verdict,
 } from './hold.state';
-import type { Hold } from './hold.types';
+import { toHoldSummary } from './hold.types';
 
 const DAY_MS = 86_400_000;
 
@@ -35,13 +35,6 @@ export interface ReceiptConfirmation {
 function check(verdict: Verdict): void {
   if (!verdict.ok) throw new EscrowStateError(verdict.code);
 }
-
-const holdSummary = (hold: Hold) => ({
-  amount: Number(hold.amount),
-  released: Number(hold.released),
-  refunded: Number(hold.refunded),
-  status: hold.status,
-});
 
 /**
  * The buyer's and seller's side of a held order: shipping it (which starts the receipt deadline),
@@ -96,7 +89,7 @@ export class ReceiptService {
         manager,
         'order.shipped',
         orderId,
-        toOrderResource(shipped, { publicUrl: this.config.publicUrl, hold: holdSummary(hold!) }),
+        toOrderResource(shipped, { publicUrl: this.config.publicUrl, hold: toHoldSummary(hold!) }),
         now,
       );
       return { order: shipped, hold: hold! };

@@ -7,7 +7,7 @@ import { Order, OrdersService, toOrderResource } from '@danbao/orders';
 import { APP_CONFIG, AppConfig, runInTransaction } from '@danbao/platform';
 import { HoldRef, HoldRepository, ReleaseRow } from './hold.repository';
 import { decideRelease, ReleaseSkip } from './hold.state';
-import { Hold, toHoldObject } from './hold.types';
+import { Hold, toHoldObject, toHoldSummary } from './hold.types';
 
 export type ReleaseOutcome =
   | { status: 'released'; fee: bigint; net: bigint }
@@ -163,7 +163,7 @@ export class ReleaseService {
             objectId: order.id,
             object: toOrderResource(completed, {
               publicUrl: this.config.publicUrl,
-              hold: { amount: Number(hold.amount), released: Number(net), refunded: 0, status: 'released' },
+              hold: toHoldSummary(released),
             }),
           },
         ];

@@ -1,3 +1,4 @@
+import { toJsonAmount } from '@danbao/money';
 import type { Order } from './order.types';
 
 /** What the order resource embeds about its latest payment (API.md). */
@@ -33,7 +34,7 @@ export function toOrderResource(
     status: order.status,
     buyer_id: order.buyerId,
     seller_id: order.sellerId,
-    amount: Number(order.amount),
+    amount: toJsonAmount(order.amount),
     currency: order.currency,
     description: order.description,
     fee_bps: order.feeBps,

@@ -1,6 +1,7 @@
 import { Body, Controller, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CheckoutService } from '@danbao/checkout';
+import { toJsonAmount } from '@danbao/money';
 import { APP_CONFIG, AppConfig, Roles } from '@danbao/platform';
 import { CreateCheckoutSessionDto } from '../orders/order.dto';
 
@@ -24,7 +25,7 @@ export class CheckoutSessionsController {
       checkout_url: `${this.config.publicUrl}/checkout/${session.id}`,
       expires_at: session.expiresAt.toISOString(),
       order_ids: session.orderIds,
-      amount: Number(session.amount),
+      amount: toJsonAmount(session.amount),
       currency: session.currency,
       status: session.status,
     };

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CheckoutService, paymentSummary } from '@danbao/checkout';
-import { EscrowService } from '@danbao/escrow';
+import { EscrowService, toHoldSummary } from '@danbao/escrow';
 import { Order, OrderResource, toOrderResource } from '@danbao/orders';
 import { APP_CONFIG, AppConfig } from '@danbao/platform';
 
@@ -31,14 +31,7 @@ export class OrderPresenter {
       return toOrderResource(order, {
         publicUrl: this.config.publicUrl,
         latestPayment: payment ? paymentSummary(payment) : undefined,
-        hold: hold
-          ? {
-              amount: Number(hold.amount),
-              released: Number(hold.released),
-              refunded: Number(hold.refunded),
-              status: hold.status,
-            }
-          : undefined,
+        hold: hold ? toHoldSummary(hold) : undefined,
       });
     });
   }
