@@ -16,6 +16,22 @@ function isQueryable(value: unknown): value is CallbackQueryable {
   return typeof (value as CallbackQueryable | undefined)?.query === 'function';
 }
 
+/** The transaction's own mysql2 connection, or outside a transaction the driver's pool. */
+async function mysqlTarget(manager: EntityManager): Promise<unknown> {
+  const runner = manager.queryRunner;
+  return runner ? runner.connect() : (manager.connection.driver as unknown as { pool?: unknown }).pool;
+}
+
+function run<T>(
+  target: CallbackQueryable,
+  statement: string | { sql: string; nestTables: true },
+  values: unknown[],
+) {
+  return new Promise<T>((resolve, reject) => {
+    target.query(statement, values, (error, result) => (error ? reject(error) : resolve(result as T)));
+  });
+}
+
 /**
  * Runs one statement for the hot paths: inside a transaction on the transaction's own mysql2
  * connection, otherwise on the driver's pool. Same connection and transaction semantics as
@@ -27,14 +43,9 @@ export async function sql<T = unknown>(
   statement: string,
   values: unknown[] = [],
 ): Promise<T> {
-  const runner = manager.queryRunner;
-  const target: unknown = runner
-    ? await runner.connect()
-    : (manager.connection.driver as unknown as { pool?: unknown }).pool;
+  const target = await mysqlTarget(manager);
   if (!isQueryable(target)) return manager.query(statement, values);
-  return new Promise<T>((resolve, reject) => {
-    target.query(statement, values, (error, result) => (error ? reject(error) : resolve(result as T)));
-  });
+  return run<T>(target, statement, values);
 }
 
 export const affectedRows = (result: unknown): number => (result as ResultHeader).affectedRows ?? 0;
@@ -48,14 +59,7 @@ export async function sqlNested<T = unknown>(
   statement: string,
   values: unknown[] = [],
 ): Promise<T[]> {
-  const runner = manager.queryRunner;
-  const target: unknown = runner
-    ? await runner.connect()
-    : (manager.connection.driver as unknown as { pool?: unknown }).pool;
+  const target = await mysqlTarget(manager);
   if (!isQueryable(target)) throw new Error('sqlNested needs the mysql2 driver.');
-  return new Promise<T[]>((resolve, reject) => {
-    target.query({ sql: statement, nestTables: true }, values, (error, result) =>
-      error ? reject(error) : resolve(result as T[]),
-    );
-  });
+  return run<T[]>(target, { sql: statement, nestTables: true }, values);
 }
