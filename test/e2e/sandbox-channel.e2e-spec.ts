@@ -120,4 +120,22 @@ describe('sandbox channel through the worker', () => {
     const page = await client.http().get(new URL(created.checkout_url).pathname).expect(200);
     expect(page.text).toContain('expired');
   });
+
+  it("expires every order of a creation batch by the batch's one delayed job", async () => {
+    const created = await Promise.all(Array.from({ length: 6 }, () => client.createOrder()));
+    for (const { id } of created) {
+      const expired = await waitFor(
+        () => order(id),
+        (response) => response.body.status === 'expired',
+        12_000,
+      );
+      expect(expired.body).toMatchObject({ id, status: 'expired' });
+    }
+    const [{ open }] = await app.get(DataSource).query(
+      `SELECT COUNT(*) AS open FROM checkout_sessions s JOIN checkout_session_orders l ON l.session_id = s.id
+         WHERE s.status = 'open' AND l.order_id IN (${created.map(() => '?').join(',')})`,
+      created.map(({ id }) => id),
+    );
+    expect(Number(open)).toBe(0);
+  });
 });

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { CheckoutService, EXPIRE_SESSION_JOB } from '@danbao/checkout';
+import { CheckoutService, EXPIRE_SESSION_JOB, ExpiryJobData, sessionIdsOf } from '@danbao/checkout';
 import { APP_CONFIG, AppConfig, IdempotencyService, JobHandler, QUEUES } from '@danbao/platform';
 
-/** A checkout session's expiry, fired by the delayed job scheduled when the session was made. */
+/** The expiry of the checkout sessions created together, fired by the delayed job scheduled then. */
 @Injectable()
 export class ExpireCheckoutSessionHandler implements JobHandler {
   readonly queue = QUEUES.payments;
@@ -11,8 +11,8 @@ export class ExpireCheckoutSessionHandler implements JobHandler {
 
   constructor(@Inject(CheckoutService) private readonly checkout: CheckoutService) {}
 
-  async handle(job: Job<{ sessionId: string }>): Promise<boolean> {
-    return this.checkout.expireSession(String(job.data.sessionId));
+  async handle(job: Job<ExpiryJobData>): Promise<number> {
+    return this.checkout.expireSessions(sessionIdsOf(job.data).map(String));
   }
 }
 

@@ -446,12 +446,17 @@ export class CheckoutService {
     });
   }
 
-  /** Sweep: expires sessions whose delayed job was lost (Redis wiped, worker down). */
-  async expireOverdueSessions(limit = 500, now = new Date()): Promise<number> {
-    const ids = await this.repository.openSessionIdsExpiredBefore(this.dataSource.manager, now, limit);
+  /** Expires each due session of `ids` in its own transaction; answers how many it expired. */
+  async expireSessions(ids: string[], now = new Date()): Promise<number> {
     let expired = 0;
     for (const id of ids) if (await this.expireSession(id, now)) expired += 1;
     return expired;
+  }
+
+  /** Sweep: expires sessions whose delayed job was lost (Redis wiped, worker down). */
+  async expireOverdueSessions(limit = 500, now = new Date()): Promise<number> {
+    const ids = await this.repository.openSessionIdsExpiredBefore(this.dataSource.manager, now, limit);
+    return this.expireSessions(ids, now);
   }
 
   private newSession(

@@ -107,9 +107,10 @@ describe('OrderCreationBatcher', () => {
        WHERE s.id IN (${creations.map(() => '?').join(',')}) ORDER BY s.id`,
       creations.map((item) => item.session.id),
     )) as { id: string; status: string; buyer_id: string; order_id: string }[];
+  /** The batch's one expiry job is named after its first session. */
   const jobOf = (item: OrderCreation) => queues.get(QUEUES.payments).getJob(`expire-${item.session.id}`);
 
-  it('commits a batch: every order, its open session and its link, and one delayed expiry job each', async () => {
+  it('commits a batch: every order, its open session and its link, and one delayed expiry job for all', async () => {
     const batch = Array.from({ length: 5 }, () => creation());
     await expect(sut.run(batch)).resolves.toEqual([true, true, true, true, true]);
     const orders = await ordersOf(batch);
@@ -132,12 +133,16 @@ describe('OrderCreationBatcher', () => {
         buyer_id: item.order.buyerId,
         order_id: item.order.id,
       });
-      const job = await jobOf(item);
-      expect(job?.name).toBe(EXPIRE_SESSION_JOB);
-      expect(job?.data).toEqual({ sessionId: item.session.id });
-      expect(job?.opts.delay).toBeGreaterThan(EXPIRES_AFTER_MS - 60_000);
-      expect(await job?.getState()).toBe('delayed');
     }
+    const job = await jobOf(batch[0]);
+    expect(job?.name).toBe(EXPIRE_SESSION_JOB);
+    expect(job?.data).toEqual({ sessionIds: batch.map((item) => item.session.id) });
+    // Due when the last session of the batch is.
+    const lastExpiry = Math.max(...batch.map((item) => item.session.expiresAt.getTime()));
+    expect(job!.timestamp + job!.opts.delay!).toBeGreaterThanOrEqual(lastExpiry - 5);
+    expect(job?.opts.delay).toBeGreaterThan(EXPIRES_AFTER_MS - 60_000);
+    expect(await job?.getState()).toBe('delayed');
+    for (const item of batch.slice(1)) expect(await jobOf(item)).toBeUndefined();
     // The creation time answered to each request is the one stored.
     const [stored] = await dataSource.query('SELECT created_at FROM orders WHERE id = ?', [
       batch[2].order.id,
@@ -159,11 +164,19 @@ describe('OrderCreationBatcher', () => {
     const good = batch.filter((_, index) => index !== 2);
     expect((await ordersOf(good)).map((row) => row.id)).toEqual(good.map((item) => item.order.id).sort());
     expect(await sessionsOf(good)).toHaveLength(4);
-    for (const item of good) expect(await jobOf(item)).toBeDefined();
-    // The bad one left nothing behind: no order, no session, no expiry job.
+    // The batch's job stays for the four; it will find no session of the bad one to expire.
+    expect((await jobOf(batch[0]))?.data).toEqual({ sessionIds: batch.map((item) => item.session.id) });
+    // The bad one left nothing behind: no order, no session.
     expect(await ordersOf([batch[2]])).toEqual([]);
     expect(await sessionsOf([batch[2]])).toEqual([]);
-    expect(await jobOf(batch[2])).toBeUndefined();
+  });
+
+  it('takes the expiry job back when no member of the batch could be stored', async () => {
+    const batch = [creation({ description: 'x'.repeat(501) }), creation({ description: 'y'.repeat(501) })];
+    const results = await sut.run(batch);
+    expect(results.every((result) => result instanceof Error)).toBe(true);
+    expect(await ordersOf(batch)).toEqual([]);
+    expect(await jobOf(batch[0])).toBeUndefined();
   });
 
   it('never creates an order twice: of two members with one order id, the second fails and leaves nothing', async () => {
@@ -181,8 +194,9 @@ describe('OrderCreationBatcher', () => {
       checkout_session_id: first.session.id,
     });
     expect(await sessionsOf([copy])).toEqual([]);
-    expect(await jobOf(copy)).toBeUndefined();
-    expect(await jobOf(first)).toBeDefined();
+    expect((await jobOf(first))?.data).toEqual({
+      sessionIds: [first.session.id, copy.session.id, other.session.id],
+    });
   });
 
   it('gathers concurrent creations into batches, and each caller hears only of its own order', async () => {

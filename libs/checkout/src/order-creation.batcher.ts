@@ -62,10 +62,10 @@ export class OrderCreationBatcher {
 
   /**
    * Runs one batch: one transaction for all, or, if it fails for any reason (a bad value, a
-   * deadlock past runInTransaction's retries), one transaction per member. The expiry jobs go to
-   * Redis in one addBulk while the transaction runs, not after it, so Redis adds no latency: a job
-   * is due only at the session's expiry, long after the commit; the jobs of members that failed
-   * are taken back (and would find nothing to expire anyway). One result per member, in order.
+   * deadlock past runInTransaction's retries), one transaction per member. The batch's one expiry
+   * job goes to Redis while the transaction runs, not after it, so Redis adds no latency: it is due
+   * only at the sessions' expiry, long after the commit; if no member was stored it is taken back
+   * (members that failed are simply not there to expire). One result per member, in order.
    */
   async run(creations: OrderCreation[]): Promise<Array<true | Error>> {
     const scheduled = scheduleExpiries(
@@ -99,11 +99,10 @@ export class OrderCreationBatcher {
       }
     }
     await scheduled;
-    const failed = creations.filter((_, index) => results[index] !== true);
-    if (failed.length > 0)
+    if (results.every((result) => result !== true))
       await unscheduleExpiries(
         this.queues,
-        failed.map((creation) => creation.session),
+        creations.map((creation) => creation.session),
         this.logger,
       );
     return results;

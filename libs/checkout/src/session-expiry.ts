@@ -4,16 +4,31 @@ import type { CheckoutSession } from './checkout.types';
 
 export const EXPIRE_SESSION_JOB = 'expire-checkout-session';
 
-const expiryJobId = (sessionId: string) => `expire-${sessionId}`;
+const expiryJobId = (firstSessionId: string) => `expire-${firstSessionId}`;
 
-/** The delayed job that expires an unpaid session when it falls due; its id is the session's. */
-export function expiryJob(session: CheckoutSession, nowMs = Date.now()) {
+/** What an expiry job carries: the sessions it expires (`sessionId` is the shape of older jobs). */
+export interface ExpiryJobData {
+  sessionIds?: string[];
+  sessionId?: string;
+}
+
+export const sessionIdsOf = (data: ExpiryJobData): string[] =>
+  data.sessionIds ?? (data.sessionId ? [data.sessionId] : []);
+
+/**
+ * The one delayed job that expires the unpaid sessions created together (one order, or one
+ * creation batch): due when the last of them is, a few milliseconds after the first, and named
+ * after the first session. One job per batch instead of one per session keeps Redis writes and
+ * BullMQ's per-job work off the order path.
+ */
+export function expiryJob(sessions: CheckoutSession[], nowMs = Date.now()) {
+  const dueMs = Math.max(...sessions.map((session) => session.expiresAt.getTime()));
   return {
     name: EXPIRE_SESSION_JOB,
-    data: { sessionId: session.id },
+    data: { sessionIds: sessions.map((session) => session.id) } satisfies ExpiryJobData,
     opts: {
-      jobId: expiryJobId(session.id),
-      delay: Math.max(0, session.expiresAt.getTime() - nowMs),
+      jobId: expiryJobId(sessions[0].id),
+      delay: Math.max(0, dueMs - nowMs),
       removeOnComplete: 1000,
       removeOnFail: 5000,
       attempts: 5,
@@ -23,7 +38,7 @@ export function expiryJob(session: CheckoutSession, nowMs = Date.now()) {
 }
 
 /**
- * Adds the expiry jobs of committed sessions in one call to Redis. A failure only logs: the sweep
+ * Adds the expiry job of committed sessions in one call to Redis. A failure only logs: the sweep
  * finds open sessions past their expiry in MySQL whether or not their job exists.
  */
 export async function scheduleExpiries(
@@ -32,29 +47,31 @@ export async function scheduleExpiries(
   logger: Logger,
 ): Promise<void> {
   if (sessions.length === 0) return;
-  const nowMs = Date.now();
+  const job = expiryJob(sessions);
   try {
-    await queues.get(QUEUES.payments).addBulk(sessions.map((session) => expiryJob(session, nowMs)));
+    await queues.get(QUEUES.payments).add(job.name, job.data, job.opts);
   } catch (error) {
     logger.warn(
-      { sessions: sessions.map((session) => session.id), err: String(error) },
+      { sessions: job.data.sessionIds, err: String(error) },
       'could not schedule checkout expiry; the sweep will',
     );
   }
 }
 
-/** Takes back the expiry jobs of sessions that were never committed (best effort: they find nothing). */
+/**
+ * Takes back the expiry job of sessions none of which was committed (best effort). Of a batch that
+ * partly failed the job stays: it finds nothing to expire for the members that were never stored.
+ */
 export async function unscheduleExpiries(
   queues: QueueRegistry,
   sessions: CheckoutSession[],
   logger: Logger,
 ): Promise<void> {
-  const queue = queues.get(QUEUES.payments);
-  await Promise.all(
-    sessions.map((session) =>
-      queue.remove(expiryJobId(session.id)).catch((error: unknown) => {
-        logger.warn({ session: session.id, err: String(error) }, 'could not remove an unused expiry job');
-      }),
-    ),
-  );
+  if (sessions.length === 0) return;
+  await queues
+    .get(QUEUES.payments)
+    .remove(expiryJobId(sessions[0].id))
+    .catch((error: unknown) => {
+      logger.warn({ session: sessions[0].id, err: String(error) }, 'could not remove an unused expiry job');
+    });
 }
