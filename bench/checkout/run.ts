@@ -728,7 +728,10 @@ async function main(): Promise<void> {
   };
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of the api there (open it in Chrome DevTools).
   const profileDir = process.env.BENCH_CPU_PROFILE;
-  const api = startBuilt('api', apiEnv, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  // BENCH_API_NODE_ARGS: extra node flags for the api (e.g. GC settings), split on spaces.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+  const api = startBuilt('api', apiEnv, nodeArgs);
   const target = parseDatabaseUrl(databaseUrl);
   const pool = createPool({
     ...target,
