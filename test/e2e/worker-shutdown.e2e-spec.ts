@@ -19,17 +19,20 @@ describe('worker shutdown', () => {
   let database: TestDatabase;
   const prefix = testQueuePrefix();
   let queue: Queue;
+  // BullMQ leaves a connection it was handed open on close(); this file closes it itself.
+  const redis = createRedis(REDIS_URL);
   // Short job locks, so a killed worker's job is found stalled in seconds rather than 30 s. Every
   // worker of the file uses them: the stalled check's own rate limit is shared through Redis.
   const fastStall = { WORKER_LOCK_DURATION: '2s', WORKER_STALLED_INTERVAL: '1s' };
 
   beforeAll(async () => {
     database = await createTestDatabase(allMigrations);
-    queue = new Queue(QUEUES.system, { connection: createRedis(REDIS_URL), prefix });
+    queue = new Queue(QUEUES.system, { connection: redis, prefix });
   });
 
   afterAll(async () => {
     await queue?.close();
+    await redis.quit();
     await deleteQueueKeys(REDIS_URL, prefix);
     await database?.drop();
   });
