@@ -715,6 +715,53 @@ describe('orders and checkout', () => {
       expect(await escrowBalance(paid.id)).toBe(300n);
     });
 
+    it('writes order.cancelled and order.expired showing the order as GET does, its declined payment included', async () => {
+      const declinedOrder = async (notificationId: string) => {
+        const order = await client.createOrder({ amount: 800 });
+        const declined = await client.submitCard(order.checkout_url, '4000 0000 0000 0002');
+        await client
+          .notify(
+            client.paymentNotification(notificationId, declined.paymentId!, 800, 'CNY', 'payment.failed', {
+              failure_code: 'card_declined',
+            }),
+          )
+          .expect(200);
+        return { order, paymentId: declined.paymentId! };
+      };
+      const event = async (type: string, orderId: string) => {
+        const [row] = await dataSource.query(
+          'SELECT payload FROM outbox_events WHERE type = ? AND object_id = ?',
+          [type, orderId],
+        );
+        return JSON.parse(row.payload).data.object;
+      };
+      const current = async (orderId: string) =>
+        (await http().get(`/v1/orders/${orderId}`).set(client.asMarketplace()).expect(200)).body;
+
+      const toCancel = await declinedOrder('ntf_evt_cancel');
+      await http().post(`/v1/orders/${toCancel.order.id}/cancel`).set(client.asMarketplace()).expect(200);
+      const cancelled = await current(toCancel.order.id);
+      expect(cancelled).toMatchObject({
+        status: 'cancelled',
+        latest_payment: { id: toCancel.paymentId, status: 'failed', failure_code: 'card_declined' },
+      });
+      expect(await event('order.cancelled', toCancel.order.id)).toEqual(cancelled);
+
+      const toExpire = await declinedOrder('ntf_evt_expire');
+      const sessionId = new URL(toExpire.order.checkout_url).pathname.split('/').pop()!;
+      await dataSource.query('UPDATE checkout_sessions SET expires_at = ? WHERE id = ?', [
+        new Date(Date.now() - 1000),
+        sessionId,
+      ]);
+      expect(await app.get(CheckoutService).expireSession(sessionId)).toBe(true);
+      const expired = await current(toExpire.order.id);
+      expect(expired).toMatchObject({
+        status: 'expired',
+        latest_payment: { id: toExpire.paymentId, status: 'failed', failure_code: 'card_declined' },
+      });
+      expect(await event('order.expired', toExpire.order.id)).toEqual(expired);
+    });
+
     it('flags a success that arrives after the order expired, and moves no money', async () => {
       const order = await client.createOrder({ amount: 450 });
       const submitted = await client.submitCard(order.checkout_url, '4000000000000341');

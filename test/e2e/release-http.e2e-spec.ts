@@ -239,6 +239,37 @@ describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
       expect(await ledger.balance(Accounts.sellerAvailable(order.sellerId), 'CNY')).toBe(19_399n);
     });
 
+    it('writes order.shipped and order.completed showing the order as GET does, latest payment included', async () => {
+      const order = await makePaidOrder(dataSource, {}, { withPayment: true });
+      const event = async (type: string) => {
+        const [row] = await dataSource.query(
+          'SELECT payload FROM outbox_events WHERE type = ? AND object_id = ?',
+          [type, order.orderId],
+        );
+        return JSON.parse(row.payload).data.object;
+      };
+      const current = async () => (await http().get(`/v1/orders/${order.orderId}`).set(marketplace())).body;
+      await http()
+        .post(`/v1/orders/${order.orderId}/shipments`)
+        .set(sellerOf(order))
+        .send(express)
+        .expect(200);
+      const shipped = await current();
+      expect(shipped.latest_payment).toEqual({
+        id: order.paymentId,
+        status: 'succeeded',
+        card_brand: 'visa',
+        card_last4: '4242',
+      });
+      expect(await event('order.shipped')).toEqual(shipped);
+
+      await http().post(`/v1/orders/${order.orderId}/confirm_receipt`).set(buyerOf(order)).expect(202);
+      await waitFor(current, (body) => body.status === 'completed');
+      const completed = await current();
+      expect(completed.hold).toMatchObject({ status: 'released' });
+      expect(await event('order.completed')).toEqual(completed);
+    });
+
     it('moves money once when the buyer sends 20 confirmations at once (T12)', async () => {
       const order = await makePaidOrder(dataSource, { amount: 5000 });
       await http()

@@ -6,10 +6,11 @@ import { OrdersModule } from '@danbao/orders';
 import { CheckoutService } from './checkout.service';
 import { NotificationIntakeService } from './notification-intake.service';
 import { OrderCreationBatcher } from './order-creation.batcher';
+import { PaymentSummariesModule } from './payment-summaries.module';
 import { SandboxChannel, SandboxDeliveryHandler } from './sandbox-channel';
 
 @Module({
-  imports: [OrdersModule, EscrowModule, LedgerModule, NotificationsModule],
+  imports: [OrdersModule, EscrowModule, LedgerModule, NotificationsModule, PaymentSummariesModule],
   providers: [
     CheckoutService,
     OrderCreationBatcher,

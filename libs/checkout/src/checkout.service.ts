@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { EscrowService, toHoldSummary } from '@danbao/escrow';
 import { OutboxService } from '@danbao/notifications';
-import { NewOrder, Order, OrdersService, PaymentSummary, toOrderResource } from '@danbao/orders';
+import { latestPaymentOf, NewOrder, Order, OrdersService, toOrderResource } from '@danbao/orders';
 import {
   APP_CONFIG,
   AppConfig,
@@ -17,6 +17,7 @@ import { CheckoutRepository } from './checkout.repository';
 import { cartErrors } from './checkout.errors';
 import type { CheckoutSession, Payment } from './checkout.types';
 import { OrderCreationBatcher } from './order-creation.batcher';
+import { checkoutPaymentSummaries, paymentSummary } from './payment-summaries';
 import { SandboxChannel } from './sandbox-channel';
 import { scheduleExpiries } from './session-expiry';
 
@@ -39,16 +40,6 @@ interface SucceededPayment {
 /** Whether every order of a session still awaits exactly this payment, so that it can be paid. */
 function allAwait(orders: Order[], paymentId: string): boolean {
   return orders.every((order) => order.status === 'awaiting_payment' && order.pendingPaymentId === paymentId);
-}
-
-export function paymentSummary(payment: Payment): PaymentSummary {
-  return {
-    id: payment.id,
-    status: payment.status,
-    card_brand: payment.cardBrand,
-    card_last4: payment.cardLast4,
-    ...(payment.failureCode ? { failure_code: payment.failureCode } : {}),
-  };
 }
 
 /**
@@ -151,14 +142,6 @@ export class CheckoutService {
 
   async payment(paymentId: string): Promise<Payment | undefined> {
     return this.repository.findPayment(this.dataSource.manager, paymentId);
-  }
-
-  async payments(
-    paymentIds: string[],
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<Map<string, Payment>> {
-    const payments = await this.repository.findPayments(manager, [...new Set(paymentIds)]);
-    return new Map(payments.map((payment) => [payment.id, payment]));
   }
 
   /**
@@ -421,7 +404,12 @@ export class CheckoutService {
       if (!session || session.status !== 'open' || session.expiresAt.getTime() > now.getTime()) return false;
       await this.repository.setSessionStatus(manager, session.id, 'open', 'expired');
       if (session.kind === 'cart') return true; // a cart's orders keep their own sessions
-      for (const order of await this.orders.lockMany(manager, session.orderIds)) {
+      const orders = await this.orders.lockMany(manager, session.orderIds);
+      const payments = await checkoutPaymentSummaries.byId(
+        manager,
+        orders.flatMap((order) => (order.latestPaymentId ? [order.latestPaymentId] : [])),
+      );
+      for (const order of orders) {
         if (order.status !== 'awaiting_payment') continue;
         await this.orders.transition(
           manager,
@@ -436,8 +424,8 @@ export class CheckoutService {
           'order.expired',
           order.id,
           toOrderResource(
-            { ...order, status: 'expired', expiredAt: now, updatedAt: now },
-            { publicUrl: this.config.publicUrl },
+            { ...order, status: 'expired', expiredAt: now, pendingPaymentId: null, updatedAt: now },
+            { publicUrl: this.config.publicUrl, latestPayment: latestPaymentOf(payments, order) },
           ),
           now,
         );

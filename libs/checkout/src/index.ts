@@ -2,11 +2,12 @@ export { checkCard, cardBrand } from './card';
 export type { CardInput, CardProblem, CardSummary } from './card';
 export { CartError, NotificationRejectedError } from './checkout.errors';
 export { CheckoutModule } from './checkout.module';
-export { CheckoutService, paymentSummary } from './checkout.service';
+export { CheckoutService } from './checkout.service';
 export type { NewOrderInput, SubmitResult } from './checkout.service';
 export type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
 export { checkoutMigrations } from './migrations';
 export { NotificationIntakeService } from './notification-intake.service';
+export { checkoutPaymentSummaries, paymentSummary } from './payment-summaries';
 export type { IntakeResult } from './notification-intake.service';
 export {
   SANDBOX_DELIVER_JOB,

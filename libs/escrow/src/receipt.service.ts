@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Order, OrderNotFoundError, OrdersService, isVisibleTo, toOrderResource } from '@danbao/orders';
+import {
+  isVisibleTo,
+  latestPaymentOf,
+  Order,
+  OrderNotFoundError,
+  OrdersService,
+  PAYMENT_SUMMARIES,
+  PaymentSummaries,
+  toOrderResource,
+} from '@danbao/orders';
 import { OutboxRelay, OutboxService } from '@danbao/notifications';
 import { APP_CONFIG, AppConfig, Principal, runInTransaction } from '@danbao/platform';
 import { EscrowStateError, InvalidExtensionError } from './escrow.errors';
@@ -52,6 +61,7 @@ export class ReceiptService {
     @Inject(OutboxService) private readonly outbox: OutboxService,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
     @Inject(EscrowJobs) private readonly jobs: EscrowJobs,
+    @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
   ) {}
 
   /** Ships a paid order (its seller, or the marketplace): the receipt deadline starts now. */
@@ -85,11 +95,19 @@ export class ReceiptService {
         autoConfirmAt,
         updatedAt: now,
       };
+      const payments = await this.payments.byId(
+        manager,
+        order.latestPaymentId ? [order.latestPaymentId] : [],
+      );
       await this.outbox.record(
         manager,
         'order.shipped',
         orderId,
-        toOrderResource(shipped, { publicUrl: this.config.publicUrl, hold: toHoldSummary(hold!) }),
+        toOrderResource(shipped, {
+          publicUrl: this.config.publicUrl,
+          latestPayment: latestPaymentOf(payments, shipped),
+          hold: toHoldSummary(hold!),
+        }),
         now,
       );
       return { order: shipped, hold: hold! };

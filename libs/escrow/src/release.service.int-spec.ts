@@ -41,7 +41,16 @@ describe('ReleaseService (batched releases)', () => {
     config = testConfig(database.databaseUrl, testQueuePrefix());
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
     ledger = new LedgerService(dataSource);
-    sut = new ReleaseService(dataSource, config, new OrdersService(dataSource), ledger, new OutboxService());
+    // This database has no checkout tables: the orders here have no payment to show.
+    const noPayments = { byId: async () => new Map() };
+    sut = new ReleaseService(
+      dataSource,
+      config,
+      new OrdersService(dataSource),
+      ledger,
+      new OutboxService(),
+      noPayments,
+    );
   });
 
   afterAll(async () => {

@@ -3,7 +3,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Accounts, LedgerService, PostInput } from '@danbao/ledger';
 import { splitFee } from '@danbao/money';
 import { OutboxService } from '@danbao/notifications';
-import { Order, OrdersService, toOrderResource } from '@danbao/orders';
+import {
+  latestPaymentOf,
+  Order,
+  OrdersService,
+  PAYMENT_SUMMARIES,
+  PaymentSummaries,
+  toOrderResource,
+} from '@danbao/orders';
 import { APP_CONFIG, AppConfig, runInTransaction } from '@danbao/platform';
 import { HoldRef, HoldRepository, ReleaseRow } from './hold.repository';
 import { decideRelease, ReleaseSkip } from './hold.state';
@@ -49,6 +56,7 @@ export class ReleaseService {
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(LedgerService) private readonly ledger: LedgerService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
   ) {}
 
   /** Releases what is due among these holds; the outcome of each, by hold id. */
@@ -144,6 +152,10 @@ export class ReleaseService {
         `Release batch changed ${changedHolds} holds and ${changedOrders} orders of ${releasing.length}`,
       );
     }
+    const payments = await this.payments.byId(
+      manager,
+      releasing.flatMap(({ order }) => (order.latestPaymentId ? [order.latestPaymentId] : [])),
+    );
     await this.outbox.recordMany(
       manager,
       releasing.flatMap(({ hold, order, fee, net }) => {
@@ -163,6 +175,7 @@ export class ReleaseService {
             objectId: order.id,
             object: toOrderResource(completed, {
               publicUrl: this.config.publicUrl,
+              latestPayment: latestPaymentOf(payments, completed),
               hold: toHoldSummary(released),
             }),
           },

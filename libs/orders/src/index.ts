@@ -9,3 +9,5 @@ export { OrdersModule } from './orders.module';
 export { isVisibleTo, OrdersService, scopeFilter } from './orders.service';
 export { toOrderResource } from './order.resource';
 export type { HoldSummary, OrderResource, PaymentSummary } from './order.resource';
+export { latestPaymentOf, PAYMENT_SUMMARIES } from './payment-summaries';
+export type { PaymentSummaries } from './payment-summaries';

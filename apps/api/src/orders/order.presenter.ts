@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CheckoutService, paymentSummary } from '@danbao/checkout';
+import { DataSource } from 'typeorm';
 import { EscrowService, toHoldSummary } from '@danbao/escrow';
-import { Order, OrderResource, toOrderResource } from '@danbao/orders';
+import {
+  latestPaymentOf,
+  Order,
+  OrderResource,
+  PAYMENT_SUMMARIES,
+  PaymentSummaries,
+  toOrderResource,
+} from '@danbao/orders';
 import { APP_CONFIG, AppConfig } from '@danbao/platform';
 
 /** Orders as API.md shows them, with their latest payment and hold loaded in one query each. */
@@ -9,7 +16,8 @@ import { APP_CONFIG, AppConfig } from '@danbao/platform';
 export class OrderPresenter {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(CheckoutService) private readonly checkout: CheckoutService,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
     @Inject(EscrowService) private readonly escrow: EscrowService,
   ) {}
 
@@ -22,15 +30,14 @@ export class OrderPresenter {
     const paymentIds = orders.map((order) => order.latestPaymentId).filter((id): id is string => id !== null);
     const paidIds = orders.filter((order) => order.paidAt !== null).map((order) => order.id);
     const [payments, holds] = await Promise.all([
-      paymentIds.length ? this.checkout.payments(paymentIds) : Promise.resolve(new Map()),
+      this.payments.byId(this.dataSource.manager, paymentIds),
       paidIds.length ? this.escrow.holdsForOrders(paidIds) : Promise.resolve(new Map()),
     ]);
     return orders.map((order) => {
-      const payment = order.latestPaymentId ? payments.get(order.latestPaymentId) : undefined;
       const hold = holds.get(order.id);
       return toOrderResource(order, {
         publicUrl: this.config.publicUrl,
-        latestPayment: payment ? paymentSummary(payment) : undefined,
+        latestPayment: latestPaymentOf(payments, order),
         hold: hold ? toHoldSummary(hold) : undefined,
       });
     });

@@ -2,7 +2,13 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { CheckoutService } from '@danbao/checkout';
-import { OrdersService } from '@danbao/orders';
+import {
+  latestPaymentOf,
+  OrdersService,
+  PAYMENT_SUMMARIES,
+  PaymentSummaries,
+  toOrderResource,
+} from '@danbao/orders';
 import {
   ApiError,
   APP_CONFIG,
@@ -13,7 +19,6 @@ import {
   runInTransaction,
 } from '@danbao/platform';
 import { OutboxService } from '@danbao/notifications';
-import { toOrderResource } from '@danbao/orders';
 import { listAnswer } from '../common/list-query.dto';
 import { CreateOrderDto, ListOrdersQueryDto } from './order.dto';
 import { OrderPresenter } from './order.presenter';
@@ -29,6 +34,7 @@ export class OrdersController {
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
     @Inject(OrderPresenter) private readonly presenter: OrderPresenter,
+    @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
   ) {}
 
   @Post()
@@ -86,11 +92,18 @@ export class OrdersController {
   async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const order = await runInTransaction(this.dataSource, async (manager) => {
       const cancelled = await this.orders.cancel(manager, id, principal);
+      const payments = await this.payments.byId(
+        manager,
+        cancelled.latestPaymentId ? [cancelled.latestPaymentId] : [],
+      );
       await this.outbox.record(
         manager,
         'order.cancelled',
         cancelled.id,
-        toOrderResource(cancelled, { publicUrl: this.config.publicUrl }),
+        toOrderResource(cancelled, {
+          publicUrl: this.config.publicUrl,
+          latestPayment: latestPaymentOf(payments, cancelled),
+        }),
       );
       return cancelled;
     });
