@@ -78,6 +78,16 @@ export class CheckoutRepository {
     await this.insertSessions(manager, [session]);
   }
 
+  /** Whether this order is linked to this session (both rows were committed). */
+  async isLinked(manager: EntityManager, sessionId: string, orderId: string): Promise<boolean> {
+    const rows: unknown[] = await sql(
+      manager,
+      'SELECT 1 FROM checkout_session_orders WHERE session_id = ? AND order_id = ?',
+      [sessionId, orderId],
+    );
+    return rows.length > 0;
+  }
+
   /**
    * New sessions with their order links, in two statements whatever their number (a batch of
    * order creations commits them together).

@@ -171,6 +171,20 @@ describe('OrderCreationBatcher', () => {
     expect(await sessionsOf([batch[2]])).toEqual([]);
   });
 
+  it('answers success for creations stored despite an error (a COMMIT whose answer was lost)', async () => {
+    // The state a dropped connection leaves after the server committed: the rows exist, and the
+    // batch, then each member, meets them as duplicates.
+    const batch = [creation(), creation(), creation()];
+    await expect(sut.run(batch)).resolves.toEqual([true, true, true]);
+    await expect(sut.run(batch)).resolves.toEqual([true, true, true]);
+    await expect(sut.run([batch[1]])).resolves.toEqual([true]);
+    expect(await ordersOf(batch)).toHaveLength(3);
+    expect(await sessionsOf(batch)).toHaveLength(3);
+    // An order id taken by another creation is still refused: its session is not linked to it.
+    const [taken] = await sut.run([creation({ id: batch[0].order.id })]);
+    expect(taken).toBeInstanceOf(Error);
+  });
+
   it('takes the expiry job back when no member of the batch could be stored', async () => {
     const batch = [creation({ description: 'x'.repeat(501) }), creation({ description: 'y'.repeat(501) })];
     const results = await sut.run(batch);

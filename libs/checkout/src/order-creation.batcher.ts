@@ -79,7 +79,7 @@ export class OrderCreationBatcher {
       results = creations.map(() => true);
     } catch (error) {
       if (creations.length === 1) {
-        results = [asError(error)];
+        results = [await this.storedDespite(creations[0], error)];
       } else {
         this.logger.warn(
           { orders: creations.length, err: String(error) },
@@ -92,7 +92,7 @@ export class OrderCreationBatcher {
           results.push(
             await runInTransaction(this.dataSource, (manager) => this.insertOne(manager, creation)).then(
               () => true as const,
-              asError,
+              (memberError: unknown) => this.storedDespite(creation, memberError),
             ),
           );
         }
@@ -117,6 +117,22 @@ export class OrderCreationBatcher {
       manager,
       creations.map((creation) => creation.session),
     );
+  }
+
+  /**
+   * After a failure: true if this creation's rows are stored all the same, else the error. That
+   * happens when the connection drops after the server committed but before it said so; the
+   * member-by-member retry then meets its own rows as duplicates. Order and session ids are
+   * random and made for this creation, so rows with both can only be its own.
+   */
+  private async storedDespite(creation: OrderCreation, error: unknown): Promise<true | Error> {
+    try {
+      if (await this.repository.isLinked(this.dataSource.manager, creation.session.id, creation.order.id))
+        return true;
+    } catch {
+      // The database is unreachable: the original error says more.
+    }
+    return asError(error);
   }
 
   /** The single-order path: what creating an order was before batching. */
