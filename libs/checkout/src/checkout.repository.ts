@@ -1,6 +1,6 @@
 import { toOrder } from '@danbao/orders';
 import type { Order, OrderRow } from '@danbao/orders';
-import { sql, sqlNested } from '@danbao/platform';
+import { affectedRows, sql, sqlNested } from '@danbao/platform';
 import { EntityManager } from 'typeorm';
 import type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
 
@@ -65,7 +65,6 @@ const toPayment = (row: PaymentRow): Payment => ({
   updatedAt: row.updated_at,
 });
 
-/** Narrow SQL for checkout sessions and payments, inside the caller's transaction. */
 /** A payment, its session and the session's orders, locked by one read. */
 export interface LockedPayment {
   payment: Payment;
@@ -73,6 +72,7 @@ export interface LockedPayment {
   orders: Order[];
 }
 
+/** Narrow SQL for checkout sessions and payments, inside the caller's transaction. */
 export class CheckoutRepository {
   async insertSession(manager: EntityManager, session: CheckoutSession): Promise<void> {
     await this.insertSessions(manager, [session]);
@@ -205,7 +205,7 @@ export class CheckoutRepository {
       ],
     );
     // Two rows per payment: the payment and its session.
-    return (result as { affectedRows: number }).affectedRows / 2;
+    return affectedRows(result) / 2;
   }
 
   async setSessionStatus(
@@ -221,7 +221,7 @@ export class CheckoutRepository {
       `UPDATE checkout_sessions SET status = ?${columns.map((column) => `, ${column} = ?`).join('')} WHERE id = ? AND status = ?`,
       [to, ...columns.map((column) => set[column]), id, from],
     );
-    return (result as { affectedRows: number }).affectedRows === 1;
+    return affectedRows(result) === 1;
   }
 
   async openSessionIdsExpiredBefore(manager: EntityManager, now: Date, limit: number): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { sql } from '@danbao/platform';
+import { affectedRows, sql } from '@danbao/platform';
 import { EntityManager } from 'typeorm';
 import type { Hold, HoldStatus } from './hold.types';
 
@@ -61,7 +61,6 @@ export interface ReleaseRow {
   net: bigint;
 }
 
-const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0;
 const marks = (count: number): string => new Array<string>(count).fill('?').join(',');
 
 /** Narrow SQL for holds; every method takes the caller's EntityManager (its transaction). */
@@ -147,7 +146,7 @@ export class HoldRepository {
        WHERE id = ? AND status = 'held' AND confirmed_at IS NULL`,
       [now, now, now, now, id],
     );
-    return affected(result) === 1;
+    return affectedRows(result) === 1;
   }
 
   /** Releases several held holds in one statement; returns how many rows it changed. */
@@ -168,7 +167,7 @@ export class HoldRepository {
         ...rows.map((row) => row.id),
       ],
     );
-    return affected(result);
+    return affectedRows(result);
   }
 
   async markRefunded(manager: EntityManager, id: string, refunded: bigint, now: Date): Promise<boolean> {
@@ -177,7 +176,7 @@ export class HoldRepository {
       `UPDATE holds SET status = 'refunded', refunded = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND status = 'held'`,
       [refunded, now, now, id],
     );
-    return affected(result) === 1;
+    return affectedRows(result) === 1;
   }
 
   async markOverdue(manager: EntityManager, id: string, now: Date): Promise<boolean> {
@@ -186,7 +185,7 @@ export class HoldRepository {
       `UPDATE holds SET overdue_at = ?, updated_at = ? WHERE id = ? AND overdue_at IS NULL AND status IN ('held', 'frozen')`,
       [now, now, id],
     );
-    return affected(result) === 1;
+    return affectedRows(result) === 1;
   }
 
   async markExpiryNotified(manager: EntityManager, ids: string[], now: Date): Promise<number> {
@@ -197,7 +196,7 @@ export class HoldRepository {
        WHERE id IN (${marks(ids.length)}) AND expiry_notified_at IS NULL AND status IN ('held', 'frozen')`,
       [now, now, ...ids],
     );
-    return affected(result);
+    return affectedRows(result);
   }
 
   /** Held holds whose release is due, oldest deadline first (index holds_release_due). */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { sql } from '@danbao/platform';
+import { affectedRows, sql } from '@danbao/platform';
 import type { BalanceDelta } from './posting-plan';
 
 /*
@@ -8,10 +8,9 @@ import type { BalanceDelta } from './posting-plan';
  * statement per run of balance rows. BIGINT values are passed as bigint (mysql2 writes them as
  * integer literals, never through a double) and read back as strings (bigNumberStrings).
  *
- * The write path sends its statements straight to the transaction's mysql2 connection (which
- * QueryRunner.connect() hands out) instead of through EntityManager.query: same connection, same
- * transaction, but without TypeORM's per-statement promise wrapper, stack capture and event
- * broadcast, which on these CPU-bound machines cost more than the ledger's own logic.
+ * Statements go through the platform's sql(): straight to the transaction's mysql2 connection,
+ * without TypeORM's per-statement wrapper, which on these CPU-bound machines cost more than the
+ * ledger's own logic.
  *
  * Only INSERT and SELECT touch ledger_transactions and ledger_entries: they are append-only, and
  * the application's database user has no UPDATE or DELETE on them (GRANTS.md).
@@ -34,15 +33,6 @@ export interface EntryInsert {
   amount: bigint;
 }
 
-interface ResultHeader {
-  affectedRows: number;
-}
-
-/** Runs one statement on the transaction's own connection (see the note above). */
-function run<T>(manager: EntityManager, statement: string, values: unknown[]): Promise<T> {
-  return sql<T>(manager, statement, values);
-}
-
 function placeholders(rowCount: number, row: string): string {
   return new Array<string>(rowCount).fill(row).join(', ');
 }
@@ -62,7 +52,7 @@ export async function insertTransactions(
     row.metadata,
     createdAt,
   ]);
-  await run(
+  await sql(
     manager,
     `INSERT ${ignoreDuplicates ? 'IGNORE ' : ''}INTO ledger_transactions
        (id, reference, kind, order_id, metadata, created_at)
@@ -81,7 +71,7 @@ export async function findTransactionIdsByReference(
   manager: EntityManager,
   references: string[],
 ): Promise<Map<string, string>> {
-  const rows: { id: string; reference: string }[] = await run(
+  const rows: { id: string; reference: string }[] = await sql(
     manager,
     `SELECT id, reference FROM ledger_transactions
      WHERE reference IN (${placeholders(references.length, '?')}) LOCK IN SHARE MODE`,
@@ -104,7 +94,7 @@ export async function insertEntries(
     row.amount,
     createdAt,
   ]);
-  await run(
+  await sql(
     manager,
     `INSERT INTO ledger_entries (id, transaction_id, account_code, currency, bucket, amount, created_at)
      VALUES ${placeholders(rows.length, '(?, ?, ?, ?, ?, ?, ?)')}`,
@@ -123,7 +113,7 @@ export async function upsertBalances(
   updatedAt: Date,
 ): Promise<void> {
   const values = rows.flatMap((row) => [row.account, row.currency, row.bucket, row.delta, updatedAt]);
-  await run(
+  await sql(
     manager,
     `INSERT INTO ledger_balances (account_code, currency, bucket, balance, version, updated_at)
      VALUES ${placeholders(rows.length, '(?, ?, ?, ?, 1, ?)')}
@@ -144,13 +134,13 @@ export async function debitBalance(
   amount: bigint,
   updatedAt: Date,
 ): Promise<boolean> {
-  const result: ResultHeader = await run(
+  const result = await sql(
     manager,
     `UPDATE ledger_balances SET balance = balance - ?, version = version + 1, updated_at = ?
      WHERE account_code = ? AND currency = ? AND bucket = ? AND balance >= ?`,
     [amount, updatedAt, row.account, row.currency, row.bucket, amount],
   );
-  return result.affectedRows === 1;
+  return affectedRows(result) === 1;
 }
 
 /**
@@ -167,7 +157,7 @@ export async function debitBalances(
   const { currency, bucket } = rows[0];
   const cases = rows.map(() => 'WHEN ? THEN ?').join(' ');
   const amounts = rows.flatMap((row) => [row.account, -row.delta]);
-  const result: ResultHeader = await run(
+  const result = await sql(
     manager,
     `UPDATE ledger_balances SET balance = balance - CASE account_code ${cases} END, version = version + 1,
        updated_at = ?
@@ -175,10 +165,10 @@ export async function debitBalances(
        AND balance >= CASE account_code ${cases} END`,
     [...amounts, updatedAt, currency, bucket, ...rows.map((row) => row.account), ...amounts],
   );
-  if (result.affectedRows === rows.length) return undefined;
+  if (affectedRows(result) === rows.length) return undefined;
   // The rows this statement debited carry its updated_at (each balance row is one step of a
   // post, so no other statement of the post set it); the first other row is the short one.
-  const debited: { account_code: string }[] = await run(
+  const debited: { account_code: string }[] = await sql(
     manager,
     `SELECT account_code FROM ledger_balances
      WHERE currency = ? AND bucket = ? AND account_code IN (${placeholders(rows.length, '?')}) AND updated_at = ?`,
@@ -194,7 +184,7 @@ export async function lockBuckets(
   account: string,
   currency: string,
 ): Promise<Map<number, bigint>> {
-  const rows: { bucket: number; balance: string }[] = await run(
+  const rows: { bucket: number; balance: string }[] = await sql(
     manager,
     `SELECT bucket, balance FROM ledger_balances WHERE account_code = ? AND currency = ?
      ORDER BY bucket FOR UPDATE`,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, QueueRegistry, QUEUES } from '@danbao/platform';
+import { affectedRows, APP_CONFIG, AppConfig, QueueRegistry, QUEUES } from '@danbao/platform';
 
 /** Job names of the notifications queue. */
 export const NOTIFICATION_JOBS = {
@@ -108,7 +108,7 @@ export class OutboxRelay {
       'UPDATE outbox_events SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL',
       [now, eventId],
     );
-    return (result as { affectedRows: number }).affectedRows === 1;
+    return affectedRows(result) === 1;
   }
 
   /** markDispatched for several events in one statement (the worker gathers them); returns how many changed. */
@@ -118,7 +118,7 @@ export class OutboxRelay {
       `UPDATE outbox_events SET dispatched_at = ? WHERE id IN (${eventIds.map(() => '?').join(',')}) AND dispatched_at IS NULL`,
       [now, ...eventIds],
     );
-    return (result as { affectedRows: number }).affectedRows;
+    return affectedRows(result);
   }
 
   private async queueDeliveries(ids: string[]): Promise<void> {

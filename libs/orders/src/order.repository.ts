@@ -1,4 +1,4 @@
-import { sql } from '@danbao/platform';
+import { affectedRows, sql } from '@danbao/platform';
 import { EntityManager } from 'typeorm';
 import type { OrderStatus } from './order.state';
 import type { NewOrder, Order, OrderFilter, Page } from './order.types';
@@ -65,8 +65,6 @@ export function toOrder(row: OrderRow): Order {
     updatedAt: row.updated_at,
   };
 }
-
-const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0;
 
 /** A new order's row: what insert and insertMany send, one row of placeholders per order. */
 const INSERT_ORDERS = `INSERT INTO orders (id, buyer_id, seller_id, amount, currency, description, fee_bps, auto_confirm_days,
@@ -176,7 +174,7 @@ export class OrderRepository {
        WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
       [to, ...columns.map((column) => set[column]), now, id, ...from],
     );
-    return affected(result) === 1;
+    return affectedRows(result) === 1;
   }
 
   /** The guarded change of several orders in one statement; returns how many rows it changed. */
@@ -196,7 +194,7 @@ export class OrderRepository {
        WHERE id IN (${ids.map(() => '?').join(',')}) AND status IN (${from.map(() => '?').join(',')})`,
       [to, ...columns.map((column) => set[column]), now, ...ids, ...from],
     );
-    return affected(result);
+    return affectedRows(result);
   }
 
   async update(manager: EntityManager, id: string, set: Record<string, unknown>, now: Date): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { sql } from '../database/sql';
+import { affectedRows, sql } from '../database/sql';
 import { newId } from '../ids/ids';
 
 const CACHE_MS = 10_000;
@@ -56,7 +56,7 @@ export class ApiKeyService {
       [new Date(), id],
     );
     this.cache.clear();
-    return (result as { affectedRows: number }).affectedRows === 1;
+    return affectedRows(result) === 1;
   }
 
   /** The key's id when the key is valid and not revoked, otherwise null. */

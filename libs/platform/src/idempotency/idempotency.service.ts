@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { sql } from '../database/sql';
+import { affectedRows, sql } from '../database/sql';
 import { isDuplicateKeyError } from '../database/transaction';
 
 /** Keys live 24 h (API.md); business uniqueness holds beyond that. */
@@ -140,7 +140,7 @@ export class IdempotencyService {
         'DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT ?',
         [new Date(), chunk],
       );
-      const affected = (result as { affectedRows: number }).affectedRows;
+      const affected = affectedRows(result);
       total += affected;
       if (affected < chunk) return total;
     }
