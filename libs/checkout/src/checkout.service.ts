@@ -132,7 +132,7 @@ export class CheckoutService {
       await this.repository.insertSession(manager, cart);
       return cart;
     });
-    await this.scheduleExpiry(session);
+    await scheduleExpiries(this.queues, [session], this.logger);
     return session;
   }
 
@@ -313,8 +313,8 @@ export class CheckoutService {
   }
 
   /**
-   * The money moves of successful payments whose orders are all payable, in as few statements as
-   * one: payments succeeded and sessions paid, one hold per order, one ledger transaction per
+   * The money moves of successful payments whose orders are all payable, one statement per step
+   * whatever their number: payments succeeded and sessions paid, one hold per order, one ledger transaction per
    * payment (`channel → escrow:<order>` legs), orders paid, `order.paid` events.
    */
   private async paySucceeded(manager: EntityManager, items: SucceededPayment[], now: Date): Promise<void> {
@@ -470,9 +470,5 @@ export class CheckoutService {
       createdAt: now,
       orderIds,
     };
-  }
-
-  private async scheduleExpiry(session: CheckoutSession): Promise<void> {
-    await scheduleExpiries(this.queues, [session], this.logger);
   }
 }

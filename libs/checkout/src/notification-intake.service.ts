@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   APP_CONFIG,
   AppConfig,
+  asError,
   isDuplicateKeyError,
   MicroBatcher,
   runInTransaction,
@@ -227,23 +228,22 @@ export class NotificationIntakeService {
       try {
         results.push(await this.receiveOne(received));
       } catch (error) {
-        results.push(error instanceof Error ? error : new Error(String(error)));
+        results.push(asError(error));
       }
     }
     return results;
   }
 
   /** One notification in its own transaction: applied, then stored with its outcome. */
-  private async receiveOne({ channel, notification, rawBody }: Received): Promise<IntakeResult> {
+  private async receiveOne(received: Received): Promise<IntakeResult> {
+    const { notification } = received;
     try {
       const result = await runInTransaction(this.dataSource, async (manager): Promise<IntakeResult> => {
         // Applied first, stored with its outcome in the same transaction: a notification id seen
         // before fails the insert, and the rollback undoes whatever this repeat did.
         const applied = await this.apply(manager, notification);
         try {
-          await storeNotifications(manager, [
-            { received: { channel, notification, rawBody }, result: applied },
-          ]);
+          await storeNotifications(manager, [{ received, result: applied }]);
         } catch (error) {
           if (isDuplicateKeyError(error)) throw new RepeatedNotification();
           throw error;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NewOrder, OrdersService } from '@danbao/orders';
-import { MicroBatcher, QueueRegistry, runInTransaction } from '@danbao/platform';
+import { asError, MicroBatcher, QueueRegistry, runInTransaction } from '@danbao/platform';
 import { CheckoutRepository } from './checkout.repository';
 import type { CheckoutSession } from './checkout.types';
 import { scheduleExpiries, unscheduleExpiries } from './session-expiry';
@@ -25,12 +25,10 @@ export const ORDER_BATCHES_IN_FLIGHT = 2;
 /** The second batch starts only when this many orders wait (see MicroBatcher.minSizeToOverlap). */
 export const ORDER_BATCH_OVERLAP_AT = 4;
 
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
 /**
  * Order creation for the api: concurrent POST /v1/orders are gathered into one transaction (one
- * multi-row INSERT each for orders, sessions and their links) and one addBulk of their expiry
- * jobs, because per-statement and per-transaction overhead, not the rows, is what creating an
+ * multi-row INSERT each for orders, sessions and their links) and one delayed expiry job for all
+ * their sessions, because per-statement and per-transaction overhead, not the rows, is what creating an
  * order costs. Each order still stands alone: when a batch's transaction fails, every member is
  * run again by itself, so a bad order fails only its own request.
  */

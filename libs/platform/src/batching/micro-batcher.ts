@@ -32,6 +32,11 @@ export interface MicroBatcherOptions<I, R> {
   run: (items: I[]) => Promise<Array<R | Error>>;
 }
 
+/** A thrown value as the Error a batch answers for an item that failed (see MicroBatcherOptions.run). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 interface Waiting<I, R> {
   item: I;
   resolve: (result: R) => void;
@@ -109,7 +114,7 @@ export class MicroBatcher<I, R> {
         else waiting.resolve(result);
       });
     } catch (error) {
-      for (const waiting of batch) waiting.reject(error instanceof Error ? error : new Error(String(error)));
+      for (const waiting of batch) waiting.reject(asError(error));
     } finally {
       this.running -= batch.length;
       this.batchesRunning -= 1;
