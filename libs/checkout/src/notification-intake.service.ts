@@ -7,6 +7,7 @@ import {
   asError,
   isDuplicateKeyError,
   MicroBatcher,
+  REQUEST_BATCHING,
   runInTransaction,
   sql,
 } from '@danbao/platform';
@@ -47,16 +48,6 @@ export const intakeBatchSize = new Histogram({
   help: 'Channel notifications received together and decided by one batch',
   buckets: [1, 2, 4, 8, 16, 32, 64],
 });
-
-/** The most notifications one transaction carries, and how many such transactions run at once. */
-const BATCH_SIZE = 64;
-const BATCHES_IN_FLIGHT = 2;
-/**
- * A second batch starts only when this many notifications wait behind the running one: at 8
- * connections this took create+notify from 44 % to 51 % of the raw baseline (bench:checkout,
- * same run), by gathering 3-4 per transaction instead of 1-2; at 32-64 the queue fills at once.
- */
-const OVERLAP_AT = 4;
 
 type PaymentResult = NonNullable<ReturnType<typeof paymentResultOf>>;
 
@@ -164,10 +155,7 @@ function parse(body: string): ParsedNotification {
 export class NotificationIntakeService {
   private readonly logger = new Logger(NotificationIntakeService.name);
   private readonly batcher = new MicroBatcher<Received, IntakeResult>({
-    maxSize: BATCH_SIZE,
-    maxWaitMs: 0,
-    maxInFlight: BATCHES_IN_FLIGHT,
-    minSizeToOverlap: OVERLAP_AT,
+    ...REQUEST_BATCHING,
     run: (batch) => this.receiveBatch(batch),
   });
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NewOrder, OrdersService } from '@danbao/orders';
-import { asError, MicroBatcher, QueueRegistry, runInTransaction } from '@danbao/platform';
+import { asError, MicroBatcher, QueueRegistry, REQUEST_BATCHING, runInTransaction } from '@danbao/platform';
 import { CheckoutRepository } from './checkout.repository';
 import type { CheckoutSession } from './checkout.types';
 import { scheduleExpiries, unscheduleExpiries } from './session-expiry';
@@ -11,19 +11,6 @@ export interface OrderCreation {
   order: NewOrder & { createdAt: Date };
   session: CheckoutSession;
 }
-
-/** The most orders one transaction carries. */
-export const ORDER_BATCH_SIZE_MAX = 64;
-
-/**
- * How many batches commit at once. Requests that arrive while they run wait for one to end and go
- * together in the next, so under load the batches grow by themselves, and at low load a lone
- * request runs at once. See the commit that set it for the measurements.
- */
-export const ORDER_BATCHES_IN_FLIGHT = 2;
-
-/** The second batch starts only when this many orders wait (see MicroBatcher.minSizeToOverlap). */
-export const ORDER_BATCH_OVERLAP_AT = 4;
 
 /**
  * Order creation for the api: concurrent POST /v1/orders are gathered into one transaction (one
@@ -37,10 +24,7 @@ export class OrderCreationBatcher {
   private readonly logger = new Logger(OrderCreationBatcher.name);
   private readonly repository = new CheckoutRepository();
   private readonly batcher = new MicroBatcher<OrderCreation, true>({
-    maxSize: ORDER_BATCH_SIZE_MAX,
-    maxWaitMs: 0,
-    maxInFlight: ORDER_BATCHES_IN_FLIGHT,
-    minSizeToOverlap: ORDER_BATCH_OVERLAP_AT,
+    ...REQUEST_BATCHING,
     run: (creations) => this.run(creations),
   });
 

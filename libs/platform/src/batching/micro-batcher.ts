@@ -32,6 +32,21 @@ export interface MicroBatcherOptions<I, R> {
   run: (items: I[]) => Promise<Array<R | Error>>;
 }
 
+/**
+ * How the api gathers concurrent requests (order creations, channel notifications) into
+ * transactions: at most 64 per batch; a lone request runs at once; at most two batches commit at
+ * once, and requests that arrive meanwhile wait to go together in the next; a second batch starts
+ * only once 4 wait behind the first. bench:checkout at 8 connections, same run: the overlap at 4
+ * took create+notify from 44 % to 51 % of the raw baseline (3-4 per transaction instead of 1-2);
+ * 2/2, 3/2, 2/8 and 3/4 (in flight / overlap) did no better. At 32-64 the queue fills at once.
+ */
+export const REQUEST_BATCHING = {
+  maxSize: 64,
+  maxWaitMs: 0,
+  maxInFlight: 2,
+  minSizeToOverlap: 4,
+} as const satisfies Omit<MicroBatcherOptions<unknown, unknown>, 'run'>;
+
 /** A thrown value as the Error a batch answers for an item that failed (see MicroBatcherOptions.run). */
 export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
