@@ -24,6 +24,8 @@ import {
   parseDatabaseUrl,
   platformMigrations,
   withDatabase,
+  databaseOf,
+  runInTransaction,
 } from '@danbao/platform';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createPool, Pool } from 'mysql2/promise';
@@ -49,9 +51,9 @@ function creditAccount(scenario: Scenario): string {
 /** Creates the spread accounts' balance rows (through the ledger, so the books stay balanced). */
 async function createSpreadAccounts(dataSource: DataSource, ledger: LedgerService): Promise<void> {
   for (let start = 0; start < SPREAD_ACCOUNTS; start += 1000) {
-    await dataSource.transaction((manager) =>
+    await runInTransaction(databaseOf(dataSource), (tx) =>
       ledger.postMany(
-        manager,
+        tx,
         Array.from({ length: 1000 }, (_, i) => ({
           reference: `bench:open:${start + i}`,
           kind: 'adjustment',
@@ -209,7 +211,7 @@ async function main(): Promise<void> {
     supportBigNumbers: true,
     bigNumberStrings: true,
   });
-  const ledger = new LedgerService(dataSource);
+  const ledger = new LedgerService(databaseOf(dataSource));
   try {
     console.log(
       `Ledger bench: ${SECONDS}s per side per cell in ${SLICES} alternating slices, postings = ${POSTINGS_PER_POST} per journal transaction, ` +

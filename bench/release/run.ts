@@ -41,6 +41,7 @@ import { NOTIFICATION_JOBS } from '@danbao/notifications';
 import { splitFee } from '@danbao/money';
 import {
   createDataSource,
+  databaseOf,
   dropDatabase,
   loadConfig,
   migrateDatabase,
@@ -261,7 +262,7 @@ class Bench {
       // every second the bench stands in for it.
       if (round % 4 === 0) await notifications.add(NOTIFICATION_JOBS.relay, {}, { removeOnComplete: true });
       const counts = await notifications.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      const [row]: { n: string }[] = await this.dataSource.query(
+      const [row]: { n: string }[] = await databaseOf(this.dataSource).query(
         'SELECT COUNT(*) AS n FROM outbox_events WHERE dispatched_at IS NULL',
       );
       if (counts.waiting + counts.active + counts.delayed + counts.prioritized === 0 && Number(row.n) === 0)
@@ -280,7 +281,9 @@ class Bench {
       let last = 0;
       for (let start = 0; start < ids.length; start += 5000) {
         const chunk = ids.slice(start, start + 5000);
-        const [row]: { n: string; first: Date | null; last: Date | null }[] = await this.dataSource.query(
+        const [row]: { n: string; first: Date | null; last: Date | null }[] = await databaseOf(
+          this.dataSource,
+        ).query(
           `SELECT COUNT(*) AS n, MIN(resolved_at) AS first, MAX(resolved_at) AS last FROM holds
            WHERE status = 'released' AND id IN (${chunk.map(() => '?').join(',')})`,
           chunk,
@@ -518,7 +521,7 @@ class Bench {
   }
 
   async check(): Promise<string> {
-    const report = await new LedgerService(this.dataSource).check();
+    const report = await new LedgerService(databaseOf(this.dataSource)).check();
     return report.balanced ? 'balanced' : `NOT BALANCED (${report.violations.length} violations)`;
   }
 }

@@ -9,7 +9,15 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ESCROW_JOBS, HoldExpiryService, releaseJobId } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
-import { ApiKeyService, AppConfig, createRedis, QUEUES, TokenService } from '@danbao/platform';
+import {
+  ApiKeyService,
+  AppConfig,
+  createRedis,
+  QUEUES,
+  TokenService,
+  databaseOf,
+  runInTransaction,
+} from '@danbao/platform';
 import {
   createTestApp,
   createTestDatabase,
@@ -443,8 +451,8 @@ describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
     it('keeps a job that keeps failing in the failed list, shown in /metrics', async () => {
       const order = await makePaidOrder(dataSource);
       // A release that can never post: its escrow account was emptied behind its back.
-      await dataSource.transaction((manager) =>
-        ledger.post(manager, {
+      await runInTransaction(databaseOf(dataSource), (tx) =>
+        ledger.post(tx, {
           reference: `test:drain:${order.orderId}`,
           kind: 'adjustment',
           postings: [

@@ -7,7 +7,7 @@ import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { ESCROW_JOBS, MONEY_JOB_OPTIONS, releaseJobId } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
-import { AppConfig, createDataSource, createRedis, QUEUES } from '@danbao/platform';
+import { AppConfig, createDataSource, createRedis, QUEUES, databaseOf } from '@danbao/platform';
 import {
   createTestDatabase,
   deleteQueueKeys,
@@ -42,7 +42,7 @@ describe('release workers: exactly once', () => {
     database = await createTestDatabase(allMigrations);
     config = testConfig(database.databaseUrl, prefix, env);
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
-    ledger = new LedgerService(dataSource);
+    ledger = new LedgerService(databaseOf(dataSource));
     payments = new Queue(QUEUES.payments, { connection, prefix });
   });
 

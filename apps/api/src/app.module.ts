@@ -12,7 +12,7 @@ import { EscrowHttpModule } from './escrow/escrow-http.module';
 import { EventsController } from './events/events.controller';
 import { OrderPresenter } from './orders/order.presenter';
 import { OrdersController } from './orders/orders.controller';
-import { allEntities, allMigrations } from './schema';
+import { allMigrations } from './schema';
 
 /** The HTTP api: thin controllers over the domain libs. */
 @Module({})
@@ -21,7 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ config, http: true, entities: allEntities, migrations: allMigrations }),
+        PlatformModule.forRoot({ config, http: true, migrations: allMigrations }),
         OrdersModule,
         CheckoutModule,
         EscrowModule,

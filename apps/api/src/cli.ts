@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { formatLedgerCheckReport, LedgerService } from '@danbao/ledger';
-import { DataSource } from 'typeorm';
-import { ApiKeyService, ConfigError, createDataSource, loadConfig } from '@danbao/platform';
+import {
+  ApiKeyService,
+  ConfigError,
+  createDataSource,
+  Database,
+  databaseOf,
+  loadConfig,
+} from '@danbao/platform';
 
 /**
  * Operator commands (`npm run cli -- <command>`): each takes its arguments and resolves to the
@@ -25,20 +31,18 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-async function withDataSource<T>(work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const dataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 1 }).initialize();
   try {
-    return await work(dataSource);
+    return await work(databaseOf(dataSource));
   } finally {
     await dataSource.destroy();
   }
 }
 
 async function apiKeyCreate(args: string[]): Promise<number> {
-  const created = await withDataSource((dataSource) =>
-    new ApiKeyService(dataSource).create(args[0] ?? 'marketplace'),
-  );
+  const created = await withDatabase((db) => new ApiKeyService(db).create(args[0] ?? 'marketplace'));
   process.stdout.write(
     `Created API key ${created.id}. Keep the secret now; it is not shown again:\n${created.key}\n`,
   );
@@ -51,24 +55,20 @@ async function apiKeyRevoke(args: string[]): Promise<number> {
     process.stderr.write('Usage: npm run cli -- apikey:revoke key_…\n');
     return 2;
   }
-  const revoked = await withDataSource((dataSource) => new ApiKeyService(dataSource).revoke(id));
+  const revoked = await withDatabase((db) => new ApiKeyService(db).revoke(id));
   process.stdout.write(revoked ? `Revoked ${id}.\n` : `No active API key ${id}.\n`);
   return revoked ? 0 : 1;
 }
 
 /** Prints the ledger check report (`--json` for the admin endpoint's JSON); exit 1 unless balanced. */
 async function ledgerCheck(args: string[]): Promise<number> {
-  const config = loadConfig();
-  const dataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 1 }).initialize();
-  try {
-    const report = await new LedgerService(dataSource).check();
+  return withDatabase(async (db) => {
+    const report = await new LedgerService(db).check();
     process.stdout.write(
       args.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : formatLedgerCheckReport(report),
     );
     return report.balanced ? 0 : 1;
-  } finally {
-    await dataSource.destroy();
-  }
+  });
 }
 
 function usage(): string {

@@ -17,4 +17,3 @@ export const allMigrations = [
   ...escrowMigrations,
   ...checkoutMigrations,
 ];
-export const allEntities: never[] = [];

@@ -1,7 +1,6 @@
 import { toOrder } from '@danbao/orders';
 import type { Order, OrderRow } from '@danbao/orders';
-import { affectedRows, sql, sqlNested } from '@danbao/platform';
-import { EntityManager } from 'typeorm';
+import { affectedRows, type Tx } from '@danbao/platform';
 import type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
 
 interface SessionRow {
@@ -74,14 +73,13 @@ export interface LockedPayment {
 
 /** Narrow SQL for checkout sessions and payments, inside the caller's transaction. */
 export class CheckoutRepository {
-  async insertSession(manager: EntityManager, session: CheckoutSession): Promise<void> {
-    await this.insertSessions(manager, [session]);
+  async insertSession(tx: Tx, session: CheckoutSession): Promise<void> {
+    await this.insertSessions(tx, [session]);
   }
 
   /** Whether this order is linked to this session (both rows were committed). */
-  async isLinked(manager: EntityManager, sessionId: string, orderId: string): Promise<boolean> {
-    const rows: unknown[] = await sql(
-      manager,
+  async isLinked(tx: Tx, sessionId: string, orderId: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
       'SELECT 1 FROM checkout_session_orders WHERE session_id = ? AND order_id = ?',
       [sessionId, orderId],
     );
@@ -92,10 +90,9 @@ export class CheckoutRepository {
    * New sessions with their order links, in two statements whatever their number (a batch of
    * order creations commits them together).
    */
-  async insertSessions(manager: EntityManager, sessions: CheckoutSession[]): Promise<void> {
+  async insertSessions(tx: Tx, sessions: CheckoutSession[]): Promise<void> {
     if (sessions.length === 0) return;
-    await sql(
-      manager,
+    await tx.query(
       `INSERT INTO checkout_sessions (id, kind, buyer_id, amount, currency, status, return_url, expires_at, created_at)
        VALUES ${sessions.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       sessions.flatMap((session) => [
@@ -113,21 +110,15 @@ export class CheckoutRepository {
     const links = sessions.flatMap((session) =>
       session.orderIds.map((orderId, position) => [session.id, orderId, position]),
     );
-    await sql(
-      manager,
+    await tx.query(
       `INSERT INTO checkout_session_orders (session_id, order_id, position) VALUES ${links.map(() => '(?, ?, ?)').join(', ')}`,
       links.flat(),
     );
   }
 
   /** The session with its order ids in one round trip (locking both when asked). */
-  async findSession(
-    manager: EntityManager,
-    id: string,
-    forUpdate = false,
-  ): Promise<CheckoutSession | undefined> {
-    const rows: (SessionRow & { order_id: string })[] = await sql(
-      manager,
+  async findSession(tx: Tx, id: string, forUpdate = false): Promise<CheckoutSession | undefined> {
+    const rows: (SessionRow & { order_id: string })[] = await tx.query(
       `SELECT s.*, l.order_id FROM checkout_sessions s JOIN checkout_session_orders l ON l.session_id = s.id
        WHERE s.id = ? ORDER BY l.position${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
@@ -144,24 +135,17 @@ export class CheckoutRepository {
    * A payment with its session and the session's orders (in cart order), all locked, in one round
    * trip: what a channel notification needs before it decides anything.
    */
-  async lockPaymentWithSession(
-    manager: EntityManager,
-    paymentId: string,
-  ): Promise<LockedPayment | undefined> {
-    return (await this.lockPaymentsWithSessions(manager, [paymentId])).get(paymentId);
+  async lockPaymentWithSession(tx: Tx, paymentId: string): Promise<LockedPayment | undefined> {
+    return (await this.lockPaymentsWithSessions(tx, [paymentId])).get(paymentId);
   }
 
   /** lockPaymentWithSession for several payments in one statement (batched notifications), by id. */
-  async lockPaymentsWithSessions(
-    manager: EntityManager,
-    paymentIds: string[],
-  ): Promise<Map<string, LockedPayment>> {
+  async lockPaymentsWithSessions(tx: Tx, paymentIds: string[]): Promise<Map<string, LockedPayment>> {
     const found = new Map<string, LockedPayment>();
     if (paymentIds.length === 0) return found;
     const sorted = [...new Set(paymentIds)].sort();
     // Locks payments, then sessions, links and orders: the order every payment path takes.
-    const rows = await sqlNested<{ p: PaymentRow; s: SessionRow; l: { order_id: string }; o: OrderRow }>(
-      manager,
+    const rows = await tx.queryNested<{ p: PaymentRow; s: SessionRow; l: { order_id: string }; o: OrderRow }>(
       `SELECT p.*, s.*, l.order_id, o.*
          FROM payments p JOIN checkout_sessions s ON s.id = p.session_id
          JOIN checkout_session_orders l ON l.session_id = s.id JOIN orders o ON o.id = l.order_id
@@ -186,13 +170,12 @@ export class CheckoutRepository {
    * checks that all did).
    */
   async markPaymentsSucceeded(
-    manager: EntityManager,
+    tx: Tx,
     paid: { paymentId: string; channelReference: string }[],
     now: Date,
   ): Promise<number> {
     if (paid.length === 0) return 0;
-    const result = await sql(
-      manager,
+    const result = await tx.query(
       `UPDATE payments p JOIN checkout_sessions s ON s.id = p.session_id
          SET p.status = 'succeeded', p.channel_reference = CASE p.id ${paid.map(() => 'WHEN ? THEN ?').join(' ')} END,
              p.updated_at = ?, s.status = 'paid', s.payment_id = p.id, s.paid_at = ?
@@ -209,33 +192,30 @@ export class CheckoutRepository {
   }
 
   async setSessionStatus(
-    manager: EntityManager,
+    tx: Tx,
     id: string,
     from: SessionStatus,
     to: SessionStatus,
     set: { payment_id?: string; paid_at?: Date } = {},
   ): Promise<boolean> {
     const columns = Object.keys(set) as (keyof typeof set)[];
-    const result = await sql(
-      manager,
+    const result = await tx.query(
       `UPDATE checkout_sessions SET status = ?${columns.map((column) => `, ${column} = ?`).join('')} WHERE id = ? AND status = ?`,
       [to, ...columns.map((column) => set[column]), id, from],
     );
     return affectedRows(result) === 1;
   }
 
-  async openSessionIdsExpiredBefore(manager: EntityManager, now: Date, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await sql(
-      manager,
+  async openSessionIdsExpiredBefore(tx: Tx, now: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await tx.query(
       `SELECT id FROM checkout_sessions WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
       [now, limit],
     );
     return rows.map((row) => row.id);
   }
 
-  async insertPayment(manager: EntityManager, payment: Payment): Promise<void> {
-    await sql(
-      manager,
+  async insertPayment(tx: Tx, payment: Payment): Promise<void> {
+    await tx.query(
       `INSERT INTO payments (id, session_id, channel, amount, currency, status, card_brand, card_last4, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
@@ -253,34 +233,26 @@ export class CheckoutRepository {
     );
   }
 
-  async findPayment(manager: EntityManager, id: string, forUpdate = false): Promise<Payment | undefined> {
-    const rows: PaymentRow[] = await sql(
-      manager,
+  async findPayment(tx: Tx, id: string, forUpdate = false): Promise<Payment | undefined> {
+    const rows: PaymentRow[] = await tx.query(
       `SELECT * FROM payments WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
     );
     return rows[0] ? toPayment(rows[0]) : undefined;
   }
 
-  async findPayments(manager: EntityManager, ids: string[]): Promise<Payment[]> {
+  async findPayments(tx: Tx, ids: string[]): Promise<Payment[]> {
     if (ids.length === 0) return [];
-    const rows: PaymentRow[] = await sql(
-      manager,
+    const rows: PaymentRow[] = await tx.query(
       `SELECT * FROM payments WHERE id IN (${ids.map(() => '?').join(',')})`,
       ids,
     );
     return rows.map(toPayment);
   }
 
-  async updatePayment(
-    manager: EntityManager,
-    id: string,
-    set: Record<string, unknown>,
-    now: Date,
-  ): Promise<void> {
+  async updatePayment(tx: Tx, id: string, set: Record<string, unknown>, now: Date): Promise<void> {
     const columns = Object.keys(set);
-    await sql(
-      manager,
+    await tx.query(
       `UPDATE payments SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
       [...columns.map((column) => set[column]), now, id],
     );

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { EscrowService, toHoldSummary } from '@danbao/escrow';
 import { OutboxService } from '@danbao/notifications';
@@ -11,6 +10,8 @@ import {
   newSecretToken,
   QueueRegistry,
   runInTransaction,
+  type Tx,
+  Database,
 } from '@danbao/platform';
 import { CardInput, checkCard, CardProblem } from './card';
 import { CheckoutRepository } from './checkout.repository';
@@ -55,7 +56,7 @@ export class CheckoutService {
   private readonly repository = new CheckoutRepository();
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(EscrowService) private readonly escrow: EscrowService,
@@ -109,8 +110,8 @@ export class CheckoutService {
 
   async createCart(orderIds: string[]): Promise<CheckoutSession> {
     const now = new Date();
-    const session = await runInTransaction(this.dataSource, async (manager) => {
-      const found = await this.orders.lockMany(manager, orderIds);
+    const session = await runInTransaction(this.db, async (tx) => {
+      const found = await this.orders.lockMany(tx, orderIds);
       const byId = new Map(found.map((order) => [order.id, order]));
       const missing = orderIds.find((id) => !byId.has(id));
       if (missing) throw cartErrors.unknownOrder(missing);
@@ -129,7 +130,7 @@ export class CheckoutService {
         orderIds,
         now,
       );
-      await this.repository.insertSession(manager, cart);
+      await this.repository.insertSession(tx, cart);
       return cart;
     });
     await scheduleExpiries(this.queues, [session], this.logger);
@@ -137,11 +138,11 @@ export class CheckoutService {
   }
 
   async session(sessionId: string): Promise<CheckoutSession | undefined> {
-    return this.repository.findSession(this.dataSource.manager, sessionId);
+    return this.repository.findSession(this.db, sessionId);
   }
 
   async payment(paymentId: string): Promise<Payment | undefined> {
-    return this.repository.findPayment(this.dataSource.manager, paymentId);
+    return this.repository.findPayment(this.db, paymentId);
   }
 
   /**
@@ -154,14 +155,14 @@ export class CheckoutService {
     if ('problem' in checked) return { kind: 'invalid_card', problem: checked.problem };
     const now = new Date();
     const outcome = await runInTransaction(
-      this.dataSource,
-      async (manager): Promise<SubmitResult & { payment?: Payment }> => {
-        const session = await this.repository.findSession(manager, sessionId, true);
+      this.db,
+      async (tx): Promise<SubmitResult & { payment?: Payment }> => {
+        const session = await this.repository.findSession(tx, sessionId, true);
         if (!session) return { kind: 'not_found' };
         if (session.status === 'paid') return { kind: 'not_payable', reason: 'paid' };
         if (session.status === 'expired' || session.expiresAt.getTime() <= now.getTime())
           return { kind: 'not_payable', reason: 'expired' };
-        const orders = await this.orders.lockMany(manager, session.orderIds);
+        const orders = await this.orders.lockMany(tx, session.orderIds);
         const inFlight = orders.find((order) => order.pendingPaymentId !== null);
         if (inFlight) return { kind: 'submitted', paymentId: inFlight.pendingPaymentId as string };
         if (
@@ -188,10 +189,10 @@ export class CheckoutService {
           createdAt: now,
           updatedAt: now,
         };
-        await this.repository.insertPayment(manager, payment);
+        await this.repository.insertPayment(tx, payment);
         for (const order of orders) {
           await this.orders.update(
-            manager,
+            tx,
             order.id,
             { pending_payment_id: payment.id, latest_payment_id: payment.id },
             now,
@@ -208,7 +209,7 @@ export class CheckoutService {
 
   /** Applies a payment's final result inside the notification's transaction; returns a review reason or null. */
   async applyPaymentResult(
-    manager: EntityManager,
+    tx: Tx,
     paymentId: string,
     result: {
       succeeded: boolean;
@@ -219,23 +220,23 @@ export class CheckoutService {
     },
   ): Promise<{ outcome: 'applied' | 'duplicate' | 'flagged'; reviewReason?: string }> {
     const now = new Date();
-    const found = await this.repository.lockPaymentWithSession(manager, paymentId);
+    const found = await this.repository.lockPaymentWithSession(tx, paymentId);
     if (!found) return { outcome: 'flagged', reviewReason: 'unknown_reference' };
     const { payment, orders } = found;
     if (payment.amount !== result.amount || payment.currency !== result.currency) {
-      await this.repository.updatePayment(manager, payment.id, { review_reason: 'amount_mismatch' }, now);
+      await this.repository.updatePayment(tx, payment.id, { review_reason: 'amount_mismatch' }, now);
       return { outcome: 'flagged', reviewReason: 'amount_mismatch' };
     }
     const newStatus = result.succeeded ? 'succeeded' : 'failed';
     if (payment.status !== 'processing') {
       if (payment.status === newStatus) return { outcome: 'duplicate' };
       // A payment's first final result stands; a later, different one moves nothing.
-      await this.repository.updatePayment(manager, payment.id, { review_reason: 'late_contradiction' }, now);
+      await this.repository.updatePayment(tx, payment.id, { review_reason: 'late_contradiction' }, now);
       return { outcome: 'flagged', reviewReason: 'late_contradiction' };
     }
     if (!result.succeeded) {
       await this.repository.updatePayment(
-        manager,
+        tx,
         payment.id,
         {
           status: 'failed',
@@ -246,7 +247,7 @@ export class CheckoutService {
       );
       for (const order of orders) {
         if (order.pendingPaymentId === payment.id)
-          await this.orders.update(manager, order.id, { pending_payment_id: null }, now);
+          await this.orders.update(tx, order.id, { pending_payment_id: null }, now);
       }
       return { outcome: 'applied' };
     }
@@ -255,14 +256,14 @@ export class CheckoutService {
       // The money arrived but an order can no longer take it (expired, cancelled, paid by
       // another session): recorded, flagged for a refund, and never lost.
       await this.repository.updatePayment(
-        manager,
+        tx,
         payment.id,
         { status: 'succeeded', channel_reference: result.channelReference, review_reason: 'refund_required' },
         now,
       );
       for (const order of orders) {
         if (order.pendingPaymentId === payment.id)
-          await this.orders.update(manager, order.id, { pending_payment_id: null }, now);
+          await this.orders.update(tx, order.id, { pending_payment_id: null }, now);
       }
       this.logger.warn(
         { payment: payment.id },
@@ -271,7 +272,7 @@ export class CheckoutService {
       return { outcome: 'flagged', reviewReason: 'refund_required' };
     }
 
-    await this.paySucceeded(manager, [{ payment, orders, channelReference: result.channelReference }], now);
+    await this.paySucceeded(tx, [{ payment, orders, channelReference: result.channelReference }], now);
     return { outcome: 'applied' };
   }
 
@@ -283,12 +284,12 @@ export class CheckoutService {
    * one by one. Returns the ids of the payments applied.
    */
   async applySucceededPayments(
-    manager: EntityManager,
+    tx: Tx,
     results: { paymentId: string; amount: bigint; currency: string; channelReference: string }[],
   ): Promise<Set<string>> {
     const now = new Date();
     const found = await this.repository.lockPaymentsWithSessions(
-      manager,
+      tx,
       results.map((result) => result.paymentId),
     );
     const clean: SucceededPayment[] = [];
@@ -308,7 +309,7 @@ export class CheckoutService {
         });
       }
     }
-    await this.paySucceeded(manager, clean, now);
+    await this.paySucceeded(tx, clean, now);
     return new Set(clean.map((item) => item.payment.id));
   }
 
@@ -317,17 +318,17 @@ export class CheckoutService {
    * whatever their number: payments succeeded and sessions paid, one hold per order, one ledger transaction per
    * payment (`channel → escrow:<order>` legs), orders paid, `order.paid` events.
    */
-  private async paySucceeded(manager: EntityManager, items: SucceededPayment[], now: Date): Promise<void> {
+  private async paySucceeded(tx: Tx, items: SucceededPayment[], now: Date): Promise<void> {
     if (items.length === 0) return;
     const changed = await this.repository.markPaymentsSucceeded(
-      manager,
+      tx,
       items.map((item) => ({ paymentId: item.payment.id, channelReference: item.channelReference })),
       now,
     );
     if (changed !== items.length)
       throw new Error('A payment changed under its lock; the transaction is rolled back.');
     const holds = await this.escrow.openHolds(
-      manager,
+      tx,
       items.flatMap(({ payment, orders }) =>
         orders.map((order) => ({
           orderId: order.id,
@@ -341,7 +342,7 @@ export class CheckoutService {
       now,
     );
     await this.ledger.postMany(
-      manager,
+      tx,
       items.map(({ payment, orders }) => ({
         reference: `payment:${payment.id}`,
         kind: 'payment',
@@ -359,7 +360,7 @@ export class CheckoutService {
     );
     const orderIds = items.flatMap(({ orders }) => orders.map((order) => order.id));
     const paid = await this.orders.transitionMany(
-      manager,
+      tx,
       orderIds,
       ['awaiting_payment'],
       'paid',
@@ -370,7 +371,7 @@ export class CheckoutService {
       throw new Error('An order changed under its lock; the transaction is rolled back.');
     const holdByOrder = new Map(holds.map((hold) => [hold.orderId, hold]));
     await this.outbox.recordMany(
-      manager,
+      tx,
       items.flatMap(({ payment, orders }) => {
         const latestPayment = paymentSummary({ ...payment, status: 'succeeded' });
         return orders.map((order) => {
@@ -399,20 +400,20 @@ export class CheckoutService {
 
   /** Expires an unpaid session and its orders that still await payment (delayed job or sweep). */
   async expireSession(sessionId: string, now = new Date()): Promise<boolean> {
-    return runInTransaction(this.dataSource, async (manager) => {
-      const session = await this.repository.findSession(manager, sessionId, true);
+    return runInTransaction(this.db, async (tx) => {
+      const session = await this.repository.findSession(tx, sessionId, true);
       if (!session || session.status !== 'open' || session.expiresAt.getTime() > now.getTime()) return false;
-      await this.repository.setSessionStatus(manager, session.id, 'open', 'expired');
+      await this.repository.setSessionStatus(tx, session.id, 'open', 'expired');
       if (session.kind === 'cart') return true; // a cart's orders keep their own sessions
-      const orders = await this.orders.lockMany(manager, session.orderIds);
+      const orders = await this.orders.lockMany(tx, session.orderIds);
       const payments = await checkoutPaymentSummaries.byId(
-        manager,
+        tx,
         orders.flatMap((order) => (order.latestPaymentId ? [order.latestPaymentId] : [])),
       );
       for (const order of orders) {
         if (order.status !== 'awaiting_payment') continue;
         await this.orders.transition(
-          manager,
+          tx,
           order.id,
           ['awaiting_payment'],
           'expired',
@@ -420,7 +421,7 @@ export class CheckoutService {
           now,
         );
         await this.outbox.record(
-          manager,
+          tx,
           'order.expired',
           order.id,
           toOrderResource(
@@ -443,7 +444,7 @@ export class CheckoutService {
 
   /** Sweep: expires sessions whose delayed job was lost (Redis wiped, worker down). */
   async expireOverdueSessions(limit = 500, now = new Date()): Promise<number> {
-    const ids = await this.repository.openSessionIdsExpiredBefore(this.dataSource.manager, now, limit);
+    const ids = await this.repository.openSessionIdsExpiredBefore(this.db, now, limit);
     return this.expireSessions(ids, now);
   }
 

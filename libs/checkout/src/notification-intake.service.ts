@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Histogram } from 'prom-client';
-import { DataSource, EntityManager } from 'typeorm';
 import {
   APP_CONFIG,
   AppConfig,
@@ -9,7 +8,8 @@ import {
   MicroBatcher,
   REQUEST_BATCHING,
   runInTransaction,
-  sql,
+  type Tx,
+  Database,
 } from '@danbao/platform';
 import { NotificationRejectedError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
@@ -100,12 +100,11 @@ const appliedResult = ({ notification }: Received): IntakeResult => ({
 
 /** Stores notifications with their outcomes, several rows in one statement. */
 async function storeNotifications(
-  manager: EntityManager,
+  tx: Tx,
   rows: { received: Received; result: IntakeResult }[],
 ): Promise<void> {
   const now = new Date();
-  await sql(
-    manager,
+  await tx.query(
     `INSERT INTO channel_notifications (channel, notification_id, type, reference, body, outcome, review_reason, received_at)
      VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     rows.flatMap(({ received: { channel, notification, rawBody }, result }) => [
@@ -160,7 +159,7 @@ export class NotificationIntakeService {
   });
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
   ) {}
@@ -191,12 +190,12 @@ export class NotificationIntakeService {
     let applied = new Set<string>();
     if (bulk.size > 0) {
       try {
-        applied = await runInTransaction(this.dataSource, async (manager) => {
-          const paid = await this.checkout.applySucceededPayments(manager, [...bulk.values()]);
+        applied = await runInTransaction(this.db, async (tx) => {
+          const paid = await this.checkout.applySucceededPayments(tx, [...bulk.values()]);
           const stored = [...bulk.keys()]
             .filter(({ notification }) => paid.has(notification.data.reference))
             .map((received) => ({ received, result: appliedResult(received) }));
-          if (stored.length > 0) await storeNotifications(manager, stored);
+          if (stored.length > 0) await storeNotifications(tx, stored);
           return paid;
         });
       } catch (error) {
@@ -226,12 +225,12 @@ export class NotificationIntakeService {
   private async receiveOne(received: Received): Promise<IntakeResult> {
     const { notification } = received;
     try {
-      const result = await runInTransaction(this.dataSource, async (manager): Promise<IntakeResult> => {
+      const result = await runInTransaction(this.db, async (tx): Promise<IntakeResult> => {
         // Applied first, stored with its outcome in the same transaction: a notification id seen
         // before fails the insert, and the rollback undoes whatever this repeat did.
-        const applied = await this.apply(manager, notification);
+        const applied = await this.apply(tx, notification);
         try {
-          await storeNotifications(manager, [{ received, result: applied }]);
+          await storeNotifications(tx, [{ received, result: applied }]);
         } catch (error) {
           if (isDuplicateKeyError(error)) throw new RepeatedNotification();
           throw error;
@@ -251,13 +250,13 @@ export class NotificationIntakeService {
     }
   }
 
-  private async apply(manager: EntityManager, notification: ParsedNotification): Promise<IntakeResult> {
+  private async apply(tx: Tx, notification: ParsedNotification): Promise<IntakeResult> {
     switch (notification.type) {
       case 'payment.succeeded':
       case 'payment.failed': {
         const result = paymentResultOf(notification);
         if (!result) return { id: notification.id, outcome: 'flagged', review_reason: 'amount_mismatch' };
-        const applied = await this.checkout.applyPaymentResult(manager, result.paymentId, result);
+        const applied = await this.checkout.applyPaymentResult(tx, result.paymentId, result);
         return {
           id: notification.id,
           outcome: applied.outcome,

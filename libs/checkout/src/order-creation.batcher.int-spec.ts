@@ -13,6 +13,7 @@ import {
   platformMigrations,
   QUEUES,
   QueueRegistry,
+  databaseOf,
 } from '@danbao/platform';
 import {
   createTestDatabase,
@@ -42,7 +43,7 @@ describe('OrderCreationBatcher', () => {
     config = testConfig(database.databaseUrl, prefix);
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
     queues = new QueueRegistry(config);
-    sut = new OrderCreationBatcher(dataSource, new OrdersService(dataSource), queues);
+    sut = new OrderCreationBatcher(databaseOf(dataSource), new OrdersService(databaseOf(dataSource)), queues);
   });
 
   afterAll(async () => {

@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { NewOrder, OrdersService } from '@danbao/orders';
-import { asError, MicroBatcher, QueueRegistry, REQUEST_BATCHING, runInTransaction } from '@danbao/platform';
+import {
+  asError,
+  MicroBatcher,
+  QueueRegistry,
+  REQUEST_BATCHING,
+  runInTransaction,
+  type Tx,
+  Database,
+} from '@danbao/platform';
 import { CheckoutRepository } from './checkout.repository';
 import type { CheckoutSession } from './checkout.types';
 import { scheduleExpiries, unscheduleExpiries } from './session-expiry';
@@ -29,7 +36,7 @@ export class OrderCreationBatcher {
   });
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
   ) {}
@@ -57,7 +64,7 @@ export class OrderCreationBatcher {
     );
     let results: Array<true | Error>;
     try {
-      await runInTransaction(this.dataSource, (manager) => this.insertAll(manager, creations));
+      await runInTransaction(this.db, (tx) => this.insertAll(tx, creations));
       results = creations.map(() => true);
     } catch (error) {
       if (creations.length === 1) {
@@ -72,7 +79,7 @@ export class OrderCreationBatcher {
         results = [];
         for (const creation of creations) {
           results.push(
-            await runInTransaction(this.dataSource, (manager) => this.insertOne(manager, creation)).then(
+            await runInTransaction(this.db, (tx) => this.insertOne(tx, creation)).then(
               () => true as const,
               (memberError: unknown) => this.storedDespite(creation, memberError),
             ),
@@ -90,13 +97,13 @@ export class OrderCreationBatcher {
     return results;
   }
 
-  private async insertAll(manager: EntityManager, creations: OrderCreation[]): Promise<void> {
+  private async insertAll(tx: Tx, creations: OrderCreation[]): Promise<void> {
     await this.orders.insertMany(
-      manager,
+      tx,
       creations.map((creation) => creation.order),
     );
     await this.repository.insertSessions(
-      manager,
+      tx,
       creations.map((creation) => creation.session),
     );
   }
@@ -109,8 +116,7 @@ export class OrderCreationBatcher {
    */
   private async storedDespite(creation: OrderCreation, error: unknown): Promise<true | Error> {
     try {
-      if (await this.repository.isLinked(this.dataSource.manager, creation.session.id, creation.order.id))
-        return true;
+      if (await this.repository.isLinked(this.db, creation.session.id, creation.order.id)) return true;
     } catch {
       // The database is unreachable: the original error says more.
     }
@@ -118,8 +124,8 @@ export class OrderCreationBatcher {
   }
 
   /** The single-order path: what creating an order was before batching. */
-  private async insertOne(manager: EntityManager, { order, session }: OrderCreation): Promise<void> {
-    await this.orders.insert(manager, order, order.createdAt);
-    await this.repository.insertSession(manager, session);
+  private async insertOne(tx: Tx, { order, session }: OrderCreation): Promise<void> {
+    await this.orders.insert(tx, order, order.createdAt);
+    await this.repository.insertSession(tx, session);
   }
 }

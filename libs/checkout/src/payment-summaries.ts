@@ -17,8 +17,8 @@ const repository = new CheckoutRepository();
 
 /** Payments are checkout's rows: their summaries, one query for any number of them. */
 export const checkoutPaymentSummaries: PaymentSummaries = {
-  async byId(manager, paymentIds) {
-    const payments = await repository.findPayments(manager, [...new Set(paymentIds)]);
+  async byId(tx, paymentIds) {
+    const payments = await repository.findPayments(tx, [...new Set(paymentIds)]);
     return new Map(payments.map((payment) => [payment.id, paymentSummary(payment)]));
   },
 };

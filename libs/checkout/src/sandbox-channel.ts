@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
 import {
   APP_CONFIG,
   AppConfig,
@@ -8,7 +7,7 @@ import {
   JobHandler,
   newId,
   QueueRegistry,
-  sql,
+  Database,
 } from '@danbao/platform';
 import { toJsonAmount } from '@danbao/money';
 import { signPayload } from './signature';
@@ -67,7 +66,7 @@ export function sandboxBehaviour(digits: string): CardBehaviour {
 @Injectable()
 export class SandboxChannel {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
   ) {}
 
@@ -76,8 +75,7 @@ export class SandboxChannel {
     const chargeId = newId('ch');
     const failureCode = behaviour.result === 'failed' ? behaviour.failureCode : null;
     try {
-      await sql(
-        this.dataSource.manager,
+      await this.db.query(
         `INSERT INTO sandbox_charges (id, kind, reference, amount, currency, card_last4, result, failure_code, created_at)
          VALUES (?, 'payment', ?, ?, ?, ?, ?, ?, ?)`,
         [

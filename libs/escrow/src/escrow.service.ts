@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig, newId } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, newId, type Tx, Database } from '@danbao/platform';
 import { HoldRepository } from './hold.repository';
 import type { Hold, NewHold } from './hold.types';
 
@@ -13,11 +12,11 @@ export class EscrowService {
   private readonly holds = new HoldRepository();
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async openHolds(manager: EntityManager, newHolds: NewHold[], now = new Date()): Promise<Hold[]> {
+  async openHolds(tx: Tx, newHolds: NewHold[], now = new Date()): Promise<Hold[]> {
     const holds: Hold[] = newHolds.map((hold) => ({
       ...hold,
       id: newId('hold'),
@@ -34,24 +33,21 @@ export class EscrowService {
       expiryNotifiedAt: null,
       overdueAt: null,
     }));
-    await this.holds.insertMany(manager, holds);
+    await this.holds.insertMany(tx, holds);
     return holds;
   }
 
-  async holdsForOrders(
-    orderIds: string[],
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<Map<string, Hold>> {
-    const holds = await this.holds.findByOrderIds(manager, orderIds);
+  async holdsForOrders(orderIds: string[], tx: Tx = this.db): Promise<Map<string, Hold>> {
+    const holds = await this.holds.findByOrderIds(tx, orderIds);
     return new Map(holds.map((hold) => [hold.orderId, hold]));
   }
 
-  async findHold(id: string, manager: EntityManager = this.dataSource.manager): Promise<Hold | undefined> {
-    return this.holds.findById(manager, id);
+  async findHold(id: string, tx: Tx = this.db): Promise<Hold | undefined> {
+    return this.holds.findById(tx, id);
   }
 
   /** Holds past MAX_HOLD that were flagged for a person and are still open, by id. */
   async listOverdue(limit: number, startingAfter?: string): Promise<{ data: Hold[]; hasMore: boolean }> {
-    return this.holds.listOverdue(this.dataSource.manager, limit, startingAfter);
+    return this.holds.listOverdue(this.db, limit, startingAfter);
   }
 }

@@ -14,6 +14,7 @@ import {
   platformMigrations,
   QueueRegistry,
   QUEUES,
+  databaseOf,
 } from '@danbao/platform';
 import {
   createTestDatabase,
@@ -54,13 +55,13 @@ describe('EscrowSweep', () => {
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
     queues = new QueueRegistry(config);
     const expiry = new HoldExpiryService(
-      dataSource,
+      databaseOf(dataSource),
       config,
-      new OrdersService(dataSource),
-      new LedgerService(dataSource),
+      new OrdersService(databaseOf(dataSource)),
+      new LedgerService(databaseOf(dataSource)),
       new OutboxService(),
     );
-    sut = new EscrowSweep(dataSource, config, queues, new EscrowJobs(queues), expiry);
+    sut = new EscrowSweep(databaseOf(dataSource), config, queues, new EscrowJobs(queues), expiry);
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, QueueRegistry, QUEUES } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, QueueRegistry, QUEUES, Database } from '@danbao/platform';
 import { EscrowJobs, releaseJobId } from './escrow.jobs';
 import { HoldExpiryService } from './hold-expiry.service';
 import { HoldRepository } from './hold.repository';
@@ -34,7 +33,7 @@ export class EscrowSweep {
   private readonly holds = new HoldRepository();
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
     @Inject(EscrowJobs) private readonly jobs: EscrowJobs,
@@ -42,7 +41,7 @@ export class EscrowSweep {
   ) {}
 
   async sweep(now = new Date()): Promise<SweepReport> {
-    const due = await this.holds.findDueForRelease(this.dataSource.manager, now, SWEEP_LIMIT);
+    const due = await this.holds.findDueForRelease(this.db, now, SWEEP_LIMIT);
     // A delayed job releases a hold within moments of its deadline; one still due a whole sweep
     // (and a margin) later may have lost its job. Before queueing, look at a sample of those.
     const lateBefore = now.getTime() - 2 * this.config.sweepIntervalMs - 5000;

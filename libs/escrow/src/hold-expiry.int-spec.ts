@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { Accounts, LedgerService, ledgerMigrations } from '@danbao/ledger';
 import { notificationsMigrations, OutboxService } from '@danbao/notifications';
 import { OrdersService, ordersMigrations } from '@danbao/orders';
-import { AppConfig, createDataSource, platformMigrations } from '@danbao/platform';
+import { AppConfig, createDataSource, platformMigrations, databaseOf } from '@danbao/platform';
 import {
   createTestDatabase,
   makePaidOrder,
@@ -44,11 +44,11 @@ describe('HoldExpiryService (MAX_HOLD)', () => {
       HOLD_EXPIRY_NOTICE: '5d',
     });
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
-    ledger = new LedgerService(dataSource);
+    ledger = new LedgerService(databaseOf(dataSource));
     sut = new HoldExpiryService(
-      dataSource,
+      databaseOf(dataSource),
       config,
-      new OrdersService(dataSource),
+      new OrdersService(databaseOf(dataSource)),
       ledger,
       new OutboxService(),
     );
@@ -153,7 +153,7 @@ describe('HoldExpiryService (MAX_HOLD)', () => {
     expect(await row(disputed)).toMatchObject({ status: 'frozen', overdue_at: expect.any(Date) });
     expect(await row(notYet)).toMatchObject({ status: 'held', overdue_at: null });
     expect(await ledger.balance(Accounts.escrow(shipped.orderId), 'CNY')).toBe(10_000n);
-    const overdue = await new EscrowService(dataSource, config).listOverdue(100);
+    const overdue = await new EscrowService(databaseOf(dataSource), config).listOverdue(100);
     expect(overdue.data.map((hold) => hold.id)).toEqual(
       expect.arrayContaining([shipped.holdId, disputed.holdId]),
     );

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { OutboxService } from '@danbao/notifications';
 import { OrdersService } from '@danbao/orders';
-import { APP_CONFIG, AppConfig, runInTransaction } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, runInTransaction, Database } from '@danbao/platform';
 import { HoldRef, HoldRepository } from './hold.repository';
 import { decideExpiry, expiryNoticeDue } from './hold.state';
 import { toHoldObject } from './hold.types';
@@ -28,7 +27,7 @@ export class HoldExpiryService {
   private readonly holds = new HoldRepository();
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(LedgerService) private readonly ledger: LedgerService,
@@ -38,25 +37,25 @@ export class HoldExpiryService {
   /** Records `hold.expiring` once for every open hold within the notice; returns how many. */
   async notifyExpiring(now = new Date(), limit = 5000): Promise<number> {
     const ids = await this.holds.findExpiryNoticeDue(
-      this.dataSource.manager,
+      this.db,
       new Date(now.getTime() + this.config.holdExpiryNoticeMs),
       limit,
     );
     let notified = 0;
     for (let start = 0; start < ids.length; start += NOTICE_CHUNK) {
       const chunk = ids.slice(start, start + NOTICE_CHUNK);
-      notified += await runInTransaction(this.dataSource, async (manager) => {
-        const due = (await this.holds.lockByIds(manager, chunk)).filter((hold) =>
+      notified += await runInTransaction(this.db, async (tx) => {
+        const due = (await this.holds.lockByIds(tx, chunk)).filter((hold) =>
           expiryNoticeDue(hold, this.config.holdExpiryNoticeMs, now),
         );
         if (due.length === 0) return 0;
         await this.holds.markExpiryNotified(
-          manager,
+          tx,
           due.map((hold) => hold.id),
           now,
         );
         await this.outbox.recordMany(
-          manager,
+          tx,
           due.map((hold) => ({
             type: 'hold.expiring' as const,
             objectId: hold.id,
@@ -72,26 +71,26 @@ export class HoldExpiryService {
 
   /** Open holds past their horizon that still need a decision (the sweep queues a job for each). */
   async findExpired(now = new Date(), limit = 5000): Promise<HoldRef[]> {
-    return this.holds.findExpired(this.dataSource.manager, now, limit);
+    return this.holds.findExpired(this.db, now, limit);
   }
 
   /** Resolves one hold past MAX_HOLD: refund a never-shipped undisputed order, flag anything else. */
   async expire(ref: HoldRef, now = new Date()): Promise<ExpiryOutcome> {
-    const outcome = await runInTransaction(this.dataSource, async (manager): Promise<ExpiryOutcome> => {
-      const order = await this.orders.lock(manager, ref.orderId);
-      const hold = await this.holds.lockByOrderId(manager, ref.orderId);
+    const outcome = await runInTransaction(this.db, async (tx): Promise<ExpiryOutcome> => {
+      const order = await this.orders.lock(tx, ref.orderId);
+      const hold = await this.holds.lockByOrderId(tx, ref.orderId);
       if (!order || !hold || hold.id !== ref.holdId) return 'none';
       const decision = decideExpiry(hold, order.status, now);
       if (decision.kind === 'none') return 'none';
       if (decision.kind === 'flag') {
-        await this.holds.markOverdue(manager, hold.id, now);
+        await this.holds.markOverdue(tx, hold.id, now);
         return 'flagged';
       }
-      if (!(await this.holds.markRefunded(manager, hold.id, hold.amount, now))) return 'none';
-      if (!(await this.orders.transition(manager, order.id, ['paid'], 'refunded', {}, now))) {
+      if (!(await this.holds.markRefunded(tx, hold.id, hold.amount, now))) return 'none';
+      if (!(await this.orders.transition(tx, order.id, ['paid'], 'refunded', {}, now))) {
         throw new Error(`Order ${order.id} changed under its lock`);
       }
-      await this.ledger.post(manager, {
+      await this.ledger.post(tx, {
         reference: `hold-expiry-refund:${hold.id}`,
         kind: 'refund',
         orderId: order.id,
@@ -102,7 +101,7 @@ export class HoldExpiryService {
         ],
       });
       await this.outbox.record(
-        manager,
+        tx,
         'hold.refunded',
         hold.id,
         toHoldObject({ ...hold, status: 'refunded', refunded: hold.amount, resolvedAt: now, updatedAt: now }),

@@ -1,5 +1,4 @@
-import { affectedRows, sql } from '@danbao/platform';
-import { EntityManager } from 'typeorm';
+import { affectedRows, type Tx } from '@danbao/platform';
 import type { Hold, HoldStatus } from './hold.types';
 
 interface HoldRow {
@@ -63,12 +62,11 @@ export interface ReleaseRow {
 
 const marks = (count: number): string => new Array<string>(count).fill('?').join(',');
 
-/** Narrow SQL for holds; every method takes the caller's EntityManager (its transaction). */
+/** Narrow SQL for holds; every method takes the caller's Tx (its transaction). */
 export class HoldRepository {
-  async insertMany(manager: EntityManager, holds: Hold[]): Promise<void> {
+  async insertMany(tx: Tx, holds: Hold[]): Promise<void> {
     if (holds.length === 0) return;
-    await sql(
-      manager,
+    await tx.query(
       `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, expires_at, created_at, updated_at)
        VALUES ${holds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       holds.flatMap((hold) => [
@@ -87,35 +85,31 @@ export class HoldRepository {
     );
   }
 
-  async findByOrderIds(manager: EntityManager, orderIds: string[]): Promise<Hold[]> {
+  async findByOrderIds(tx: Tx, orderIds: string[]): Promise<Hold[]> {
     if (orderIds.length === 0) return [];
-    const rows: HoldRow[] = await sql(
-      manager,
+    const rows: HoldRow[] = await tx.query(
       `SELECT * FROM holds WHERE order_id IN (${marks(orderIds.length)})`,
       orderIds,
     );
     return rows.map(toHold);
   }
 
-  async findById(manager: EntityManager, id: string): Promise<Hold | undefined> {
-    const rows: HoldRow[] = await sql(manager, 'SELECT * FROM holds WHERE id = ?', [id]);
+  async findById(tx: Tx, id: string): Promise<Hold | undefined> {
+    const rows: HoldRow[] = await tx.query('SELECT * FROM holds WHERE id = ?', [id]);
     return rows[0] ? toHold(rows[0]) : undefined;
   }
 
   /** The hold of an order, locked; callers lock the order first (orders before holds, always). */
-  async lockByOrderId(manager: EntityManager, orderId: string): Promise<Hold | undefined> {
-    const rows: HoldRow[] = await sql(manager, 'SELECT * FROM holds WHERE order_id = ? FOR UPDATE', [
-      orderId,
-    ]);
+  async lockByOrderId(tx: Tx, orderId: string): Promise<Hold | undefined> {
+    const rows: HoldRow[] = await tx.query('SELECT * FROM holds WHERE order_id = ? FOR UPDATE', [orderId]);
     return rows[0] ? toHold(rows[0]) : undefined;
   }
 
   /** Holds by id, locked in id order (a fixed order, so two batches never deadlock on them). */
-  async lockByIds(manager: EntityManager, ids: string[]): Promise<Hold[]> {
+  async lockByIds(tx: Tx, ids: string[]): Promise<Hold[]> {
     if (ids.length === 0) return [];
     const sorted = [...new Set(ids)].sort();
-    const rows: HoldRow[] = await sql(
-      manager,
+    const rows: HoldRow[] = await tx.query(
       `SELECT * FROM holds WHERE id IN (${marks(sorted.length)}) ORDER BY id FOR UPDATE`,
       sorted,
     );
@@ -123,24 +117,22 @@ export class HoldRepository {
   }
 
   /** Order ids of holds, read without locks (a hold's order never changes). */
-  async orderIdsOf(manager: EntityManager, ids: string[]): Promise<Map<string, string>> {
+  async orderIdsOf(tx: Tx, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows: { id: string; order_id: string }[] = await sql(
-      manager,
+    const rows: { id: string; order_id: string }[] = await tx.query(
       `SELECT id, order_id FROM holds WHERE id IN (${marks(ids.length)})`,
       ids,
     );
     return new Map(rows.map((row) => [row.id, row.order_id]));
   }
 
-  async setReleaseDue(manager: EntityManager, id: string, dueAt: Date, now: Date): Promise<void> {
-    await sql(manager, 'UPDATE holds SET release_due_at = ?, updated_at = ? WHERE id = ?', [dueAt, now, id]);
+  async setReleaseDue(tx: Tx, id: string, dueAt: Date, now: Date): Promise<void> {
+    await tx.query('UPDATE holds SET release_due_at = ?, updated_at = ? WHERE id = ?', [dueAt, now, id]);
   }
 
   /** The buyer's confirmation: the release is due now (or earlier, if the deadline already passed). */
-  async markConfirmed(manager: EntityManager, id: string, now: Date): Promise<boolean> {
-    const result = await sql(
-      manager,
+  async markConfirmed(tx: Tx, id: string, now: Date): Promise<boolean> {
+    const result = await tx.query(
       `UPDATE holds SET confirmed_at = ?, release_due_at = IF(release_due_at IS NULL OR release_due_at > ?, ?, release_due_at),
          updated_at = ?
        WHERE id = ? AND status = 'held' AND confirmed_at IS NULL`,
@@ -150,12 +142,11 @@ export class HoldRepository {
   }
 
   /** Releases several held holds in one statement; returns how many rows it changed. */
-  async markReleased(manager: EntityManager, rows: ReleaseRow[], now: Date): Promise<number> {
+  async markReleased(tx: Tx, rows: ReleaseRow[], now: Date): Promise<number> {
     if (rows.length === 0) return 0;
     const feeCases = rows.map(() => 'WHEN ? THEN ?').join(' ');
     const netCases = rows.map(() => 'WHEN ? THEN ?').join(' ');
-    const result = await sql(
-      manager,
+    const result = await tx.query(
       `UPDATE holds SET status = 'released', fee = CASE id ${feeCases} END, released = CASE id ${netCases} END,
          resolved_at = ?, updated_at = ?
        WHERE id IN (${marks(rows.length)}) AND status = 'held'`,
@@ -170,28 +161,25 @@ export class HoldRepository {
     return affectedRows(result);
   }
 
-  async markRefunded(manager: EntityManager, id: string, refunded: bigint, now: Date): Promise<boolean> {
-    const result = await sql(
-      manager,
+  async markRefunded(tx: Tx, id: string, refunded: bigint, now: Date): Promise<boolean> {
+    const result = await tx.query(
       `UPDATE holds SET status = 'refunded', refunded = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND status = 'held'`,
       [refunded, now, now, id],
     );
     return affectedRows(result) === 1;
   }
 
-  async markOverdue(manager: EntityManager, id: string, now: Date): Promise<boolean> {
-    const result = await sql(
-      manager,
+  async markOverdue(tx: Tx, id: string, now: Date): Promise<boolean> {
+    const result = await tx.query(
       `UPDATE holds SET overdue_at = ?, updated_at = ? WHERE id = ? AND overdue_at IS NULL AND status IN ('held', 'frozen')`,
       [now, now, id],
     );
     return affectedRows(result) === 1;
   }
 
-  async markExpiryNotified(manager: EntityManager, ids: string[], now: Date): Promise<number> {
+  async markExpiryNotified(tx: Tx, ids: string[], now: Date): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await sql(
-      manager,
+    const result = await tx.query(
       `UPDATE holds SET expiry_notified_at = ?, updated_at = ?
        WHERE id IN (${marks(ids.length)}) AND expiry_notified_at IS NULL AND status IN ('held', 'frozen')`,
       [now, now, ...ids],
@@ -200,13 +188,8 @@ export class HoldRepository {
   }
 
   /** Held holds whose release is due, oldest deadline first (index holds_release_due). */
-  async findDueForRelease(
-    manager: EntityManager,
-    now: Date,
-    limit: number,
-  ): Promise<(HoldRef & { dueAt: Date })[]> {
-    const rows: { id: string; order_id: string; release_due_at: Date }[] = await sql(
-      manager,
+  async findDueForRelease(tx: Tx, now: Date, limit: number): Promise<(HoldRef & { dueAt: Date })[]> {
+    const rows: { id: string; order_id: string; release_due_at: Date }[] = await tx.query(
       `SELECT id, order_id, release_due_at FROM holds
        WHERE status = 'held' AND release_due_at <= ? ORDER BY release_due_at LIMIT ?`,
       [now, limit],
@@ -215,9 +198,8 @@ export class HoldRepository {
   }
 
   /** Open holds within `before` of their horizon that have had no notice yet (index holds_status_expiry). */
-  async findExpiryNoticeDue(manager: EntityManager, before: Date, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await sql(
-      manager,
+  async findExpiryNoticeDue(tx: Tx, before: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await tx.query(
       `SELECT id FROM holds WHERE status IN ('held', 'frozen') AND expires_at <= ? AND expiry_notified_at IS NULL
        ORDER BY expires_at LIMIT ?`,
       [before, limit],
@@ -226,9 +208,8 @@ export class HoldRepository {
   }
 
   /** Open holds past their horizon that are not flagged yet. */
-  async findExpired(manager: EntityManager, now: Date, limit: number): Promise<HoldRef[]> {
-    const rows: { id: string; order_id: string }[] = await sql(
-      manager,
+  async findExpired(tx: Tx, now: Date, limit: number): Promise<HoldRef[]> {
+    const rows: { id: string; order_id: string }[] = await tx.query(
       `SELECT id, order_id FROM holds WHERE status IN ('held', 'frozen') AND expires_at <= ? AND overdue_at IS NULL
        ORDER BY expires_at LIMIT ?`,
       [now, limit],
@@ -238,12 +219,11 @@ export class HoldRepository {
 
   /** Flagged holds still open, by id (cursor pagination). */
   async listOverdue(
-    manager: EntityManager,
+    tx: Tx,
     limit: number,
     startingAfter?: string,
   ): Promise<{ data: Hold[]; hasMore: boolean }> {
-    const rows: HoldRow[] = await sql(
-      manager,
+    const rows: HoldRow[] = await tx.query(
       `SELECT * FROM holds WHERE overdue_at IS NOT NULL AND status IN ('held', 'frozen')${startingAfter ? ' AND id > ?' : ''}
        ORDER BY id LIMIT ?`,
       startingAfter ? [startingAfter, limit + 1] : [limit + 1],

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import {
   isVisibleTo,
   latestPaymentOf,
@@ -11,7 +10,7 @@ import {
   toOrderResource,
 } from '@danbao/orders';
 import { OutboxRelay, OutboxService } from '@danbao/notifications';
-import { APP_CONFIG, AppConfig, Principal, runInTransaction } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, Principal, runInTransaction, Database } from '@danbao/platform';
 import { EscrowStateError, InvalidExtensionError } from './escrow.errors';
 import { EscrowJobs } from './escrow.jobs';
 import { HoldRepository } from './hold.repository';
@@ -55,7 +54,7 @@ export class ReceiptService {
   private readonly holds = new HoldRepository();
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
@@ -66,10 +65,10 @@ export class ReceiptService {
 
   /** Ships a paid order (its seller, or the marketplace): the receipt deadline starts now. */
   async ship(orderId: string, principal: Principal, input: ShipmentInput, now = new Date()): Promise<Order> {
-    const { order, hold } = await runInTransaction(this.dataSource, async (manager) => {
-      const order = await this.orders.lock(manager, orderId);
+    const { order, hold } = await runInTransaction(this.db, async (tx) => {
+      const order = await this.orders.lock(tx, orderId);
       if (!order || !isVisibleTo(order, principal)) throw new OrderNotFoundError();
-      const hold = await this.holds.lockByOrderId(manager, orderId);
+      const hold = await this.holds.lockByOrderId(tx, orderId);
       check(canShip(order.status, hold));
       const autoConfirmAt = new Date(
         now.getTime() + receiptWindowMs(input.method, order.autoConfirmDays, this.config),
@@ -81,10 +80,10 @@ export class ReceiptService {
         shipped_at: now,
         auto_confirm_at: autoConfirmAt,
       };
-      if (!(await this.orders.transition(manager, orderId, ['paid'], 'shipped', shipment, now))) {
+      if (!(await this.orders.transition(tx, orderId, ['paid'], 'shipped', shipment, now))) {
         throw new Error(`Order ${orderId} changed under its lock`);
       }
-      await this.holds.setReleaseDue(manager, hold!.id, autoConfirmAt, now);
+      await this.holds.setReleaseDue(tx, hold!.id, autoConfirmAt, now);
       const shipped: Order = {
         ...order,
         status: 'shipped',
@@ -95,12 +94,9 @@ export class ReceiptService {
         autoConfirmAt,
         updatedAt: now,
       };
-      const payments = await this.payments.byId(
-        manager,
-        order.latestPaymentId ? [order.latestPaymentId] : [],
-      );
+      const payments = await this.payments.byId(tx, order.latestPaymentId ? [order.latestPaymentId] : []);
       await this.outbox.record(
-        manager,
+        tx,
         'order.shipped',
         orderId,
         toOrderResource(shipped, {
@@ -146,15 +142,15 @@ export class ReceiptService {
     }
     const flag = principal.role === 'buyer' ? 'buyer_extended' : 'seller_extended';
 
-    const { order, hold } = await runInTransaction(this.dataSource, async (manager) => {
-      const order = await this.orders.lock(manager, orderId);
+    const { order, hold } = await runInTransaction(this.db, async (tx) => {
+      const order = await this.orders.lock(tx, orderId);
       if (!order || !isVisibleTo(order, principal)) throw new OrderNotFoundError();
-      const hold = await this.holds.lockByOrderId(manager, orderId);
+      const hold = await this.holds.lockByOrderId(tx, orderId);
       const already = principal.role === 'buyer' ? order.buyerExtended : order.sellerExtended;
       check(canExtendReceipt(order.status, hold, already));
       const autoConfirmAt = new Date(order.autoConfirmAt!.getTime() + extensionMs);
-      await this.orders.update(manager, orderId, { auto_confirm_at: autoConfirmAt, [flag]: 1 }, now);
-      await this.holds.setReleaseDue(manager, hold!.id, autoConfirmAt, now);
+      await this.orders.update(tx, orderId, { auto_confirm_at: autoConfirmAt, [flag]: 1 }, now);
+      await this.holds.setReleaseDue(tx, hold!.id, autoConfirmAt, now);
       const extended: Order = {
         ...order,
         autoConfirmAt,
@@ -180,13 +176,13 @@ export class ReceiptService {
     principal: Principal,
     now = new Date(),
   ): Promise<ReceiptConfirmation> {
-    const confirmation = await runInTransaction(this.dataSource, async (manager) => {
-      const order = await this.orders.lock(manager, orderId);
+    const confirmation = await runInTransaction(this.db, async (tx) => {
+      const order = await this.orders.lock(tx, orderId);
       if (!order || principal.role !== 'buyer' || order.buyerId !== principal.id)
         throw new OrderNotFoundError();
-      const hold = await this.holds.lockByOrderId(manager, orderId);
+      const hold = await this.holds.lockByOrderId(tx, orderId);
       check(canConfirmReceipt(order.status, hold));
-      if (hold!.confirmedAt === null) await this.holds.markConfirmed(manager, hold!.id, now);
+      if (hold!.confirmedAt === null) await this.holds.markConfirmed(tx, hold!.id, now);
       return { orderId, holdId: hold!.id, confirmedAt: hold!.confirmedAt ?? now };
     });
     await this.jobs.afterCommit('release', () =>

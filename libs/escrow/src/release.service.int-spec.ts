@@ -5,7 +5,13 @@ import { DataSource } from 'typeorm';
 import { Accounts, LedgerService, ledgerMigrations } from '@danbao/ledger';
 import { notificationsMigrations, OutboxService } from '@danbao/notifications';
 import { OrdersService, ordersMigrations } from '@danbao/orders';
-import { AppConfig, createDataSource, platformMigrations } from '@danbao/platform';
+import {
+  AppConfig,
+  createDataSource,
+  platformMigrations,
+  databaseOf,
+  runInTransaction,
+} from '@danbao/platform';
 import {
   createTestDatabase,
   makePaidOrders,
@@ -40,13 +46,13 @@ describe('ReleaseService (batched releases)', () => {
     database = await createTestDatabase(escrowTestMigrations);
     config = testConfig(database.databaseUrl, testQueuePrefix());
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
-    ledger = new LedgerService(dataSource);
+    ledger = new LedgerService(databaseOf(dataSource));
     // This database has no checkout tables: the orders here have no payment to show.
     const noPayments = { byId: async () => new Map() };
     sut = new ReleaseService(
-      dataSource,
+      databaseOf(dataSource),
       config,
-      new OrdersService(dataSource),
+      new OrdersService(databaseOf(dataSource)),
       ledger,
       new OutboxService(),
       noPayments,
@@ -171,8 +177,8 @@ describe('ReleaseService (batched releases)', () => {
   it('retries the members one by one when the batch fails, so one bad hold blocks no other', async () => {
     const [good1, bad, good2] = await shippedDue(3);
     // The bad hold's escrow account was emptied behind its back: its release cannot post.
-    await dataSource.transaction((manager) =>
-      ledger.post(manager, {
+    await runInTransaction(databaseOf(dataSource), (tx) =>
+      ledger.post(tx, {
         reference: `test:drain:${bad.orderId}`,
         kind: 'adjustment',
         postings: [

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { Accounts, LedgerService, PostInput } from '@danbao/ledger';
 import { splitFee } from '@danbao/money';
 import { OutboxService } from '@danbao/notifications';
@@ -11,7 +10,7 @@ import {
   PaymentSummaries,
   toOrderResource,
 } from '@danbao/orders';
-import { APP_CONFIG, AppConfig, runInTransaction } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, runInTransaction, type Tx, Database } from '@danbao/platform';
 import { HoldRef, HoldRepository, ReleaseRow } from './hold.repository';
 import { decideRelease, ReleaseSkip } from './hold.state';
 import { Hold, toHoldObject, toHoldSummary } from './hold.types';
@@ -51,7 +50,7 @@ export class ReleaseService {
   private readonly holds = new HoldRepository();
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(LedgerService) private readonly ledger: LedgerService,
@@ -88,8 +87,8 @@ export class ReleaseService {
   }
 
   private async commit(refs: HoldRef[], hooks: ReleaseHooks): Promise<Map<string, ReleaseOutcome>> {
-    const outcomes = await runInTransaction(this.dataSource, async (manager) => {
-      const result = await this.releaseInTransaction(manager, refs, new Date());
+    const outcomes = await runInTransaction(this.db, async (tx) => {
+      const result = await this.releaseInTransaction(tx, refs, new Date());
       hooks.beforeCommit?.();
       return result;
     });
@@ -98,7 +97,7 @@ export class ReleaseService {
   }
 
   private async releaseInTransaction(
-    manager: EntityManager,
+    tx: Tx,
     refs: HoldRef[],
     now: Date,
   ): Promise<Map<string, ReleaseOutcome>> {
@@ -106,7 +105,7 @@ export class ReleaseService {
     const orders = new Map(
       (
         await this.orders.lockMany(
-          manager,
+          tx,
           refs.map((ref) => ref.orderId),
         )
       ).map((order) => [order.id, order]),
@@ -114,7 +113,7 @@ export class ReleaseService {
     const holds = new Map(
       (
         await this.holds.lockByIds(
-          manager,
+          tx,
           refs.map((ref) => ref.holdId),
         )
       ).map((hold) => [hold.id, hold]),
@@ -138,9 +137,9 @@ export class ReleaseService {
     if (releasing.length === 0) return outcomes;
 
     const rows: ReleaseRow[] = releasing.map(({ hold, fee, net }) => ({ id: hold.id, fee, net }));
-    const changedHolds = await this.holds.markReleased(manager, rows, now);
+    const changedHolds = await this.holds.markReleased(tx, rows, now);
     const changedOrders = await this.orders.transitionMany(
-      manager,
+      tx,
       releasing.map(({ order }) => order.id),
       ['shipped', 'paid'],
       'completed',
@@ -153,11 +152,11 @@ export class ReleaseService {
       );
     }
     const payments = await this.payments.byId(
-      manager,
+      tx,
       releasing.flatMap(({ order }) => (order.latestPaymentId ? [order.latestPaymentId] : [])),
     );
     await this.outbox.recordMany(
-      manager,
+      tx,
       releasing.flatMap(({ hold, order, fee, net }) => {
         const released: Hold = {
           ...hold,
@@ -185,7 +184,7 @@ export class ReleaseService {
     );
     // The ledger last: the seller's balance row (hot when one seller sells much) and the fee
     // bucket stay locked only from their update to the commit.
-    await this.ledger.postMany(manager, releasing.map(releasePosting));
+    await this.ledger.postMany(tx, releasing.map(releasePosting));
     return outcomes;
   }
 }

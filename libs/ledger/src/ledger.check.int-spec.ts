@@ -1,4 +1,4 @@
-import { createDataSource, platformMigrations } from '@danbao/platform';
+import { createDataSource, platformMigrations, databaseOf } from '@danbao/platform';
 import { createTestDatabase, TestDatabase } from '@danbao/testing';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -21,7 +21,7 @@ let sut: LedgerService;
 beforeAll(async () => {
   database = await createTestDatabase([...platformMigrations, ...ledgerMigrations]);
   dataSource = await createDataSource({ databaseUrl: database.databaseUrl, poolSize: 4 }).initialize();
-  sut = new LedgerService(dataSource);
+  sut = new LedgerService(databaseOf(dataSource));
   for (const [order, seller] of [
     ['ord_check_1', 'sel_check_1'],
     ['ord_check_2', 'sel_check_2'],

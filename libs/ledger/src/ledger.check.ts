@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { type Tx } from '@danbao/platform';
 import { accountPolicy } from './accounts';
 import type { LedgerCheckReport, LedgerViolation } from './ledger.types';
 
@@ -16,19 +16,15 @@ const MAX_ROWS_PER_KIND = 100;
  * Run it inside one transaction (LedgerService.check opens a REPEATABLE READ one) so that every
  * query sees the same snapshot and posts committing meanwhile cannot cause a false alarm.
  */
-export async function checkLedger(
-  manager: EntityManager,
-  now: Date = new Date(),
-): Promise<LedgerCheckReport> {
+export async function checkLedger(tx: Tx, now: Date = new Date()): Promise<LedgerCheckReport> {
   const violations: LedgerViolation[] = [];
 
-  const currencyRows: { currency: string; debits: string | null; credits: string | null }[] =
-    await manager.query(
-      `SELECT currency,
+  const currencyRows: { currency: string; debits: string | null; credits: string | null }[] = await tx.query(
+    `SELECT currency,
               SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS debits,
               SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS credits
        FROM ledger_entries GROUP BY currency ORDER BY currency`,
-    );
+  );
   const currencies = currencyRows.map((row) => ({
     currency: row.currency,
     debits: BigInt(row.debits ?? '0').toString(),
@@ -43,7 +39,7 @@ export async function checkLedger(
     }
   }
 
-  const unbalanced: { transaction_id: string; currency: string; total: string }[] = await manager.query(
+  const unbalanced: { transaction_id: string; currency: string; total: string }[] = await tx.query(
     `SELECT transaction_id, currency, SUM(amount) AS total FROM ledger_entries
      GROUP BY transaction_id, currency HAVING SUM(amount) <> 0
      ORDER BY transaction_id, currency LIMIT ${MAX_ROWS_PER_KIND}`,
@@ -56,7 +52,7 @@ export async function checkLedger(
     });
   }
 
-  const thin: { id: string; entries: string }[] = await manager.query(
+  const thin: { id: string; entries: string }[] = await tx.query(
     `SELECT t.id, COUNT(e.id) AS entries FROM ledger_transactions t
      LEFT JOIN ledger_entries e ON e.transaction_id = t.id
      GROUP BY t.id HAVING COUNT(e.id) < 2 ORDER BY t.id LIMIT ${MAX_ROWS_PER_KIND}`,
@@ -69,7 +65,7 @@ export async function checkLedger(
     });
   }
 
-  const orphans: { id: string; transaction_id: string; account_code: string }[] = await manager.query(
+  const orphans: { id: string; transaction_id: string; account_code: string }[] = await tx.query(
     `SELECT e.id, e.transaction_id, e.account_code FROM ledger_entries e
      LEFT JOIN ledger_transactions t ON t.id = e.transaction_id
      WHERE t.id IS NULL ORDER BY e.id LIMIT ${MAX_ROWS_PER_KIND}`,
@@ -92,7 +88,7 @@ export async function checkLedger(
     balance: string;
     entries_total: string;
     balance_rows: string;
-  }[] = await manager.query(
+  }[] = await tx.query(
     `SELECT account_code, currency, bucket, SUM(balance) AS balance, SUM(amount) AS entries_total,
             SUM(is_balance_row) AS balance_rows
      FROM (
@@ -115,7 +111,7 @@ export async function checkLedger(
   }
 
   const negative: { account_code: string; currency: string; bucket: number; balance: string }[] =
-    await manager.query(
+    await tx.query(
       `SELECT account_code, currency, bucket, balance FROM ledger_balances WHERE balance < 0
        ORDER BY account_code, currency, bucket`,
     );

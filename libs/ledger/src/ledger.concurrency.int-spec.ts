@@ -1,4 +1,10 @@
-import { createDataSource, parseDatabaseUrl, platformMigrations, transactionRetries } from '@danbao/platform';
+import {
+  createDataSource,
+  parseDatabaseUrl,
+  platformMigrations,
+  transactionRetries,
+  databaseOf,
+} from '@danbao/platform';
 import { createTestDatabase, TestDatabase } from '@danbao/testing';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
@@ -22,7 +28,7 @@ beforeAll(async () => {
     databaseUrl: database.databaseUrl,
     poolSize: POOL_SIZE,
   }).initialize();
-  sut = new LedgerService(dataSource);
+  sut = new LedgerService(databaseOf(dataSource));
 });
 
 afterAll(async () => {

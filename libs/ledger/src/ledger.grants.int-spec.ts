@@ -1,4 +1,4 @@
-import { createDataSource, platformMigrations } from '@danbao/platform';
+import { createDataSource, databaseOf, platformMigrations } from '@danbao/platform';
 import { createTestDatabase, TestDatabase } from '@danbao/testing';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   url.username = USER;
   url.password = PASSWORD;
   app = await createDataSource({ databaseUrl: url.toString(), poolSize: 4 }).initialize();
-  sut = new LedgerService(app);
+  sut = new LedgerService(databaseOf(app));
 });
 
 afterAll(async () => {

@@ -1,6 +1,12 @@
-import { createDataSource, platformMigrations } from '@danbao/platform';
+import {
+  createDataSource,
+  platformMigrations,
+  type Tx,
+  databaseOf,
+  runInTransaction,
+} from '@danbao/platform';
 import { createTestDatabase, TestDatabase } from '@danbao/testing';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Accounts, HOT_ACCOUNT_BUCKETS } from './accounts';
 import { InsufficientFundsError } from './ledger.errors';
 import { LedgerService } from './ledger.service';
@@ -16,7 +22,7 @@ let sut: LedgerService;
 beforeAll(async () => {
   database = await createTestDatabase([...platformMigrations, ...ledgerMigrations]);
   dataSource = await createDataSource({ databaseUrl: database.databaseUrl, poolSize: 12 }).initialize();
-  sut = new LedgerService(dataSource);
+  sut = new LedgerService(databaseOf(dataSource));
 });
 
 afterAll(async () => {
@@ -78,7 +84,9 @@ describe('LedgerService.post', () => {
     const orderId = unique('ord');
     const channelBefore = await sut.balance('channel:sandbox', 'CNY');
 
-    const result = await dataSource.transaction((manager) => sut.post(manager, payment(orderId, 1999n)));
+    const result = await runInTransaction(databaseOf(dataSource), (tx) =>
+      sut.post(tx, payment(orderId, 1999n)),
+    );
 
     expect(result.created).toBe(true);
     expect(result.transactionId).toMatch(/^ltx_[0-9a-z]{26}$/);
@@ -112,10 +120,10 @@ describe('LedgerService.post', () => {
     const transactionsBefore = await count('ledger_transactions');
 
     const again = await sut.postInOwnTransaction(payment(orderId, 500n));
-    const twiceInOne = await dataSource.transaction(async (manager) => {
-      const repeat = await sut.post(manager, payment(orderId, 500n));
+    const twiceInOne = await runInTransaction(databaseOf(dataSource), async (tx) => {
+      const repeat = await sut.post(tx, payment(orderId, 500n));
       // The failed duplicate INSERT rolled back only itself: the caller's transaction goes on.
-      const [row] = await manager.query('SELECT 1 AS alive');
+      const [row] = await tx.query<{ alive: number }[]>('SELECT 1 AS alive');
       return { repeat, alive: row.alive };
     });
 
@@ -129,9 +137,9 @@ describe('LedgerService.post', () => {
   it('posts a reference once when it is posted twice inside one caller transaction', async () => {
     // Proves: a duplicate of this transaction's own uncommitted post is recognised too.
     const orderId = unique('ord');
-    const [a, b] = await dataSource.transaction(async (manager) => [
-      await sut.post(manager, payment(orderId, 70n)),
-      await sut.post(manager, payment(orderId, 70n)),
+    const [a, b] = await runInTransaction(databaseOf(dataSource), async (tx) => [
+      await sut.post(tx, payment(orderId, 70n)),
+      await sut.post(tx, payment(orderId, 70n)),
     ]);
     expect(a.created).toBe(true);
     expect(b).toEqual({ transactionId: a.transactionId, created: false });
@@ -159,8 +167,8 @@ describe('LedgerService.post', () => {
     const before = await count('ledger_entries');
 
     await expect(
-      dataSource.transaction(async (manager) => {
-        await sut.post(manager, payment(orderId, 100n));
+      runInTransaction(databaseOf(dataSource), async (tx) => {
+        await sut.post(tx, payment(orderId, 100n));
         throw new Error('the order update failed');
       }),
     ).rejects.toThrow('the order update failed');
@@ -174,7 +182,7 @@ describe('LedgerService.post', () => {
 
   it('refuses to run outside a transaction, where a failure could leave half a post', async () => {
     // Proves: post() demands the caller's transaction.
-    await expect(sut.post(dataSource.manager, payment(unique('ord'), 1n))).rejects.toThrow(
+    await expect(sut.post(databaseOf(dataSource), payment(unique('ord'), 1n))).rejects.toThrow(
       /inside the caller/,
     );
   });
@@ -327,12 +335,12 @@ describe('the hot fee account', () => {
  * connection (MariaDB's own Questions counter, less what reading it costs).
  */
 async function statementsDuring<T>(
-  manager: EntityManager,
+  tx: Tx,
   report: (statements: number) => void,
   work: () => Promise<T>,
 ): Promise<T> {
   const questions = async () =>
-    Number((await manager.query("SHOW SESSION STATUS LIKE 'Questions'"))[0].Value);
+    Number((await tx.query<{ Value: string }[]>("SHOW SESSION STATUS LIKE 'Questions'"))[0].Value);
   const first = await questions();
   const second = await questions();
   const result = await work();
@@ -344,21 +352,21 @@ describe('LedgerService.postMany', () => {
   it('posts a batch with one statement per table, skipping references posted before or repeated', async () => {
     // Proves: the batched form writes each member once, with few statements, and sums balance rows.
     const orders = [unique('ord'), unique('ord'), unique('ord')];
-    await dataSource.transaction((manager) =>
+    await runInTransaction(databaseOf(dataSource), (tx) =>
       sut.postMany(
-        manager,
+        tx,
         orders.map((order) => payment(order, 1000n)),
       ),
     );
     const earlier = await sut.postInOwnTransaction(release(orders[0], 'sel_batch', 1000n, 20n));
 
     let statements = 0;
-    const results = await dataSource.transaction(async (manager: EntityManager) => {
+    const results = await runInTransaction(databaseOf(dataSource), async (tx: Tx) => {
       return statementsDuring(
-        manager,
+        tx,
         (count) => (statements = count),
         () =>
-          sut.postMany(manager, [
+          sut.postMany(tx, [
             release(orders[0], 'sel_batch', 1000n, 20n),
             release(orders[1], 'sel_batch', 1000n, 20n),
             release(orders[2], 'sel_batch', 1000n, 20n),
@@ -381,21 +389,21 @@ describe('LedgerService.postMany', () => {
   it('uses three statements for a batch of new transactions, whatever its size', async () => {
     // Proves: entries go in one INSERT and each balance row is updated once per batch.
     const orders = Array.from({ length: 20 }, () => unique('ord'));
-    await dataSource.transaction((manager) =>
+    await runInTransaction(databaseOf(dataSource), (tx) =>
       sut.postMany(
-        manager,
+        tx,
         orders.map((order) => payment(order, 500n)),
       ),
     );
     let statements = 0;
-    await dataSource.transaction(async (manager: EntityManager) => {
+    await runInTransaction(databaseOf(dataSource), async (tx: Tx) => {
       // Credits from the channel: no guarded debit, so the transactions, the entries and one upsert.
       return statementsDuring(
-        manager,
+        tx,
         (count) => (statements = count),
         () =>
           sut.postMany(
-            manager,
+            tx,
             orders.map((order) => ({
               reference: `bonus:${order}`,
               kind: 'adjustment',
@@ -420,8 +428,8 @@ describe('LedgerService.postMany', () => {
     const before = await count('ledger_entries');
 
     await expect(
-      dataSource.transaction((manager) =>
-        sut.postMany(manager, [release(funded, 'sel_x', 100n, 2n), release(unfunded, 'sel_x', 100n, 2n)]),
+      runInTransaction(databaseOf(dataSource), (tx) =>
+        sut.postMany(tx, [release(funded, 'sel_x', 100n, 2n), release(unfunded, 'sel_x', 100n, 2n)]),
       ),
     ).rejects.toMatchObject({ account: Accounts.escrow(unfunded) });
 
@@ -433,9 +441,9 @@ describe('LedgerService.postMany', () => {
     await sut.postInOwnTransaction(payment(short, 50n));
     const run = [funded, short].sort();
     await expect(
-      dataSource.transaction((manager) =>
+      runInTransaction(databaseOf(dataSource), (tx) =>
         sut.postMany(
-          manager,
+          tx,
           run.map((order) => release(order, 'sel_x', 100n, 2n)),
         ),
       ),

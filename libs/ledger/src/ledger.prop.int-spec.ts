@@ -1,5 +1,5 @@
 import { splitFee } from '@danbao/money';
-import { createDataSource, platformMigrations } from '@danbao/platform';
+import { createDataSource, platformMigrations, databaseOf, runInTransaction } from '@danbao/platform';
 import { createTestDatabase, TestDatabase } from '@danbao/testing';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   );
   database = await createTestDatabase([...platformMigrations, ...ledgerMigrations]);
   dataSource = await createDataSource({ databaseUrl: database.databaseUrl, poolSize: 8 }).initialize();
-  sut = new LedgerService(dataSource);
+  sut = new LedgerService(databaseOf(dataSource));
 });
 
 afterAll(async () => {
@@ -176,7 +176,7 @@ async function postAlone(input: PostInput): Promise<PostResult | 'insufficient'>
 /** As the release worker will: the batch in one transaction; on a shortfall, each member alone. */
 async function postBatch(inputs: PostInput[]): Promise<(PostResult | 'insufficient')[]> {
   try {
-    return await dataSource.transaction((manager) => sut.postMany(manager, inputs));
+    return await runInTransaction(databaseOf(dataSource), (tx) => sut.postMany(tx, inputs));
   } catch (error) {
     if (!(error instanceof InsufficientFundsError)) throw error;
     const results: (PostResult | 'insufficient')[] = [];

@@ -1,14 +1,13 @@
-import type { EntityManager } from 'typeorm';
-import { affectedRows, sql } from '@danbao/platform';
+import { affectedRows, type Tx } from '@danbao/platform';
 import type { BalanceDelta } from './posting-plan';
 
 /*
- * Every SQL statement of the ledger, each taking the caller's EntityManager. Raw SQL rather than
+ * Every SQL statement of the ledger, each taking the caller's Tx. Raw SQL rather than
  * entities, so that a post costs the fewest round trips: one multi-row INSERT per table and one
  * statement per run of balance rows. BIGINT values are passed as bigint (mysql2 writes them as
  * integer literals, never through a double) and read back as strings (bigNumberStrings).
  *
- * Statements go through the platform's sql(): straight to the transaction's mysql2 connection,
+ * Statements go through the platform's Tx: straight to the transaction's mysql2 connection,
  * without TypeORM's per-statement wrapper, which on these CPU-bound machines cost more than the
  * ledger's own logic.
  *
@@ -39,7 +38,7 @@ function placeholders(rowCount: number, row: string): string {
 
 /** Inserts transaction rows; a reference that exists makes the whole statement fail with 1062. */
 export async function insertTransactions(
-  manager: EntityManager,
+  tx: Tx,
   rows: TransactionRow[],
   createdAt: Date,
   ignoreDuplicates = false,
@@ -52,8 +51,7 @@ export async function insertTransactions(
     row.metadata,
     createdAt,
   ]);
-  await sql(
-    manager,
+  await tx.query(
     `INSERT ${ignoreDuplicates ? 'IGNORE ' : ''}INTO ledger_transactions
        (id, reference, kind, order_id, metadata, created_at)
      VALUES ${placeholders(rows.length, '(?, ?, ?, ?, ?, ?)')}`,
@@ -68,11 +66,10 @@ export async function insertTransactions(
  * their duplicate-key check, and asking for an exclusive one would deadlock them with each other.
  */
 export async function findTransactionIdsByReference(
-  manager: EntityManager,
+  tx: Tx,
   references: string[],
 ): Promise<Map<string, string>> {
-  const rows: { id: string; reference: string }[] = await sql(
-    manager,
+  const rows: { id: string; reference: string }[] = await tx.query(
     `SELECT id, reference FROM ledger_transactions
      WHERE reference IN (${placeholders(references.length, '?')}) LOCK IN SHARE MODE`,
     references,
@@ -80,11 +77,7 @@ export async function findTransactionIdsByReference(
   return new Map(rows.map((row) => [row.reference, row.id]));
 }
 
-export async function insertEntries(
-  manager: EntityManager,
-  rows: EntryInsert[],
-  createdAt: Date,
-): Promise<void> {
+export async function insertEntries(tx: Tx, rows: EntryInsert[], createdAt: Date): Promise<void> {
   const values = rows.flatMap((row) => [
     row.id,
     row.transactionId,
@@ -94,8 +87,7 @@ export async function insertEntries(
     row.amount,
     createdAt,
   ]);
-  await sql(
-    manager,
+  await tx.query(
     `INSERT INTO ledger_entries (id, transaction_id, account_code, currency, bucket, amount, created_at)
      VALUES ${placeholders(rows.length, '(?, ?, ?, ?, ?, ?, ?)')}`,
     values,
@@ -107,14 +99,9 @@ export async function insertEntries(
  * order the rows are locked in). Only for changes that cannot break a guard: credits, debits of
  * accounts that may go negative, and bucket debits already checked under lock.
  */
-export async function upsertBalances(
-  manager: EntityManager,
-  rows: BalanceDelta[],
-  updatedAt: Date,
-): Promise<void> {
+export async function upsertBalances(tx: Tx, rows: BalanceDelta[], updatedAt: Date): Promise<void> {
   const values = rows.flatMap((row) => [row.account, row.currency, row.bucket, row.delta, updatedAt]);
-  await sql(
-    manager,
+  await tx.query(
     `INSERT INTO ledger_balances (account_code, currency, bucket, balance, version, updated_at)
      VALUES ${placeholders(rows.length, '(?, ?, ?, ?, 1, ?)')}
      ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance), version = version + 1,
@@ -129,13 +116,12 @@ export async function upsertBalances(
  * funds exactly one matches. Returns false when the row is missing or short.
  */
 export async function debitBalance(
-  manager: EntityManager,
+  tx: Tx,
   row: { account: string; currency: string; bucket: number },
   amount: bigint,
   updatedAt: Date,
 ): Promise<boolean> {
-  const result = await sql(
-    manager,
+  const result = await tx.query(
     `UPDATE ledger_balances SET balance = balance - ?, version = version + 1, updated_at = ?
      WHERE account_code = ? AND currency = ? AND bucket = ? AND balance >= ?`,
     [amount, updatedAt, row.account, row.currency, row.bucket, amount],
@@ -150,15 +136,14 @@ export async function debitBalance(
  * caller's transaction must be rolled back, as after any failed post).
  */
 export async function debitBalances(
-  manager: EntityManager,
+  tx: Tx,
   rows: BalanceDelta[],
   updatedAt: Date,
 ): Promise<BalanceDelta | undefined> {
   const { currency, bucket } = rows[0];
   const cases = rows.map(() => 'WHEN ? THEN ?').join(' ');
   const amounts = rows.flatMap((row) => [row.account, -row.delta]);
-  const result = await sql(
-    manager,
+  const result = await tx.query(
     `UPDATE ledger_balances SET balance = balance - CASE account_code ${cases} END, version = version + 1,
        updated_at = ?
      WHERE currency = ? AND bucket = ? AND account_code IN (${placeholders(rows.length, '?')})
@@ -168,8 +153,7 @@ export async function debitBalances(
   if (affectedRows(result) === rows.length) return undefined;
   // The rows this statement debited carry its updated_at (each balance row is one step of a
   // post, so no other statement of the post set it); the first other row is the short one.
-  const debited: { account_code: string }[] = await sql(
-    manager,
+  const debited: { account_code: string }[] = await tx.query(
     `SELECT account_code FROM ledger_balances
      WHERE currency = ? AND bucket = ? AND account_code IN (${placeholders(rows.length, '?')}) AND updated_at = ?`,
     [currency, bucket, ...rows.map((row) => row.account), updatedAt],
@@ -179,13 +163,8 @@ export async function debitBalances(
 }
 
 /** Locks every bucket row of an account (by primary key range) and returns their balances. */
-export async function lockBuckets(
-  manager: EntityManager,
-  account: string,
-  currency: string,
-): Promise<Map<number, bigint>> {
-  const rows: { bucket: number; balance: string }[] = await sql(
-    manager,
+export async function lockBuckets(tx: Tx, account: string, currency: string): Promise<Map<number, bigint>> {
+  const rows: { bucket: number; balance: string }[] = await tx.query(
     `SELECT bucket, balance FROM ledger_balances WHERE account_code = ? AND currency = ?
      ORDER BY bucket FOR UPDATE`,
     [account, currency],

@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { DataSource } from 'typeorm';
+import { Database } from '@danbao/platform';
 import { InsufficientFundsError } from './ledger.errors';
 import { LedgerModule } from './ledger.module';
 import { LedgerService } from './ledger.service';
 import type { PostInput } from './ledger.types';
 
-// Collaborators faked: the DataSource hands out a query runner on a connection that accepts
+// Collaborators faked: the Database hands out a pooled connection that accepts
 // START TRANSACTION / COMMIT / ROLLBACK, and post() fails the way MariaDB does (an error carrying
 // errno). What is under test is the bounded retry around a post, and that each attempt is its own
 // transaction, rolled back when it fails.
@@ -31,14 +31,10 @@ function serviceWith(post: jest.Mock): { sut: LedgerService; statements: string[
       callback(null, {});
     },
   };
-  const dataSource = {
-    createQueryRunner: () => {
-      const runner = { connect: async () => connection, release: async () => undefined, manager: {} };
-      runner.manager = { queryRunner: runner };
-      return runner;
-    },
+  const database = {
+    connection: async () => ({ ...connection, release: () => undefined, destroy: () => undefined }),
   };
-  const sut = new LedgerService(dataSource as unknown as DataSource);
+  const sut = new LedgerService(database as unknown as Database);
   jest.spyOn(sut, 'post').mockImplementation(post);
   return { sut, statements };
 }
@@ -90,11 +86,11 @@ describe('LedgerService.postInOwnTransaction', () => {
 });
 
 describe('LedgerModule', () => {
-  it('provides LedgerService on the DataSource that the global database module provides', async () => {
-    // Proves: the Nest wiring works (the service asks for DataSource by its class token).
-    const dataSource = { transaction: jest.fn() } as unknown as DataSource;
+  it('provides LedgerService on the Database that the global database module provides', async () => {
+    // Proves: the Nest wiring works (the service asks for Database by its class token).
+    const database = { connection: jest.fn() } as unknown as Database;
     @Global()
-    @Module({ providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] })
+    @Module({ providers: [{ provide: Database, useValue: database }], exports: [Database] })
     class FakeDatabaseModule {}
 
     const moduleRef = await Test.createTestingModule({
@@ -103,7 +99,7 @@ describe('LedgerModule', () => {
 
     const sut = moduleRef.get(LedgerService);
     expect(sut).toBeInstanceOf(LedgerService);
-    expect((sut as unknown as { dataSource: DataSource }).dataSource).toBe(dataSource);
+    expect((sut as unknown as { db: Database }).db).toBe(database);
     await moduleRef.close();
   });
 });

@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isDuplicateKeyError, newId, runInTransaction, TransactionOptions } from '@danbao/platform';
+import {
+  isDuplicateKeyError,
+  newId,
+  runInTransaction,
+  TransactionOptions,
+  type Tx,
+  Database,
+} from '@danbao/platform';
 import { randomInt } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
 import { HOT_ACCOUNT_BUCKETS } from './accounts';
 import { checkLedger } from './ledger.check';
 import { InsufficientFundsError } from './ledger.errors';
@@ -39,7 +45,7 @@ const MAX_STATEMENT_LIMIT = 10_000;
  */
 @Injectable()
 export class LedgerService {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(Database) private readonly db: Database) {}
 
   /**
    * Posts one journal transaction inside the caller's transaction. A reference posted before
@@ -48,8 +54,8 @@ export class LedgerService {
    * input and InsufficientFundsError when an account that may not go negative would; after any
    * error the caller's transaction must be rolled back, as with any failed statement.
    */
-  async post(manager: EntityManager, input: PostInput): Promise<PostResult> {
-    const [result] = await this.postMany(manager, [input]);
+  async post(tx: Tx, input: PostInput): Promise<PostResult> {
+    const [result] = await this.postMany(tx, [input]);
     return result;
   }
 
@@ -60,8 +66,8 @@ export class LedgerService {
    * reference repeated within the batch is posted once. If any guarded debit fails, the whole call
    * throws InsufficientFundsError; roll back and post the members one by one to find which.
    */
-  async postMany(manager: EntityManager, inputs: PostInput[]): Promise<PostResult[]> {
-    if (!manager.queryRunner?.isTransactionActive) {
+  async postMany(tx: Tx, inputs: PostInput[]): Promise<PostResult[]> {
+    if (!tx.inTransaction) {
       throw new Error('LedgerService.post must run inside the caller’s database transaction.');
     }
     if (inputs.length === 0) return [];
@@ -89,11 +95,11 @@ export class LedgerService {
       });
     });
 
-    const existing = await this.insertTransactionRows(manager, rows, now);
+    const existing = await this.insertTransactionRows(tx, rows, now);
     const createdRows = rows.filter((row) => !existing.has(row.reference));
     if (createdRows.length > 0) {
       const createdInputs = createdRows.map((row) => inputs[firstIndexByReference.get(row.reference)!]);
-      await this.writeEntriesAndBalances(manager, createdInputs, createdRows, now);
+      await this.writeEntriesAndBalances(tx, createdInputs, createdRows, now);
     }
 
     const claimed = new Set<number>();
@@ -113,12 +119,12 @@ export class LedgerService {
    * caller unless it persists. A repeat is safe: the reference makes the post idempotent.
    */
   async postInOwnTransaction(input: PostInput, options: TransactionOptions = {}): Promise<PostResult> {
-    return runInTransaction(this.dataSource, (manager) => this.post(manager, input), options);
+    return runInTransaction(this.db, (tx) => this.post(tx, input), options);
   }
 
   /** The account's balance in minor units, summed over its bucket rows (0 before its first posting). */
-  async balance(account: string, currency: string, manager?: EntityManager): Promise<bigint> {
-    const [row]: { balance: string | null }[] = await (manager ?? this.dataSource.manager).query(
+  async balance(account: string, currency: string, tx?: Tx): Promise<bigint> {
+    const [row]: { balance: string | null }[] = await (tx ?? this.db).query(
       'SELECT SUM(balance) AS balance FROM ledger_balances WHERE account_code = ? AND currency = ?',
       [account, currency],
     );
@@ -129,11 +135,9 @@ export class LedgerService {
    * The balances of every account whose code starts with `prefix` (e.g. `seller:sel_1:`), in every
    * currency, sorted by account and currency.
    */
-  async balances(prefix: string, manager?: EntityManager): Promise<AccountBalance[]> {
+  async balances(prefix: string, tx?: Tx): Promise<AccountBalance[]> {
     const pattern = `${prefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    const rows: { account_code: string; currency: string; balance: string }[] = await (
-      manager ?? this.dataSource.manager
-    ).query(
+    const rows: { account_code: string; currency: string; balance: string }[] = await (tx ?? this.db).query(
       `SELECT account_code, currency, SUM(balance) AS balance FROM ledger_balances
        WHERE account_code LIKE ? GROUP BY account_code, currency ORDER BY account_code, currency`,
       [pattern],
@@ -146,8 +150,8 @@ export class LedgerService {
   }
 
   /** The account's balance as of `at` (entries created at or before it), computed from the entries. */
-  async balanceAsOf(account: string, currency: string, at: Date, manager?: EntityManager): Promise<bigint> {
-    const [row]: { total: string | null }[] = await (manager ?? this.dataSource.manager).query(
+  async balanceAsOf(account: string, currency: string, at: Date, tx?: Tx): Promise<bigint> {
+    const [row]: { total: string | null }[] = await (tx ?? this.db).query(
       `SELECT SUM(amount) AS total FROM ledger_entries
        WHERE account_code = ? AND currency = ? AND created_at <= ?`,
       [account, currency, at],
@@ -164,13 +168,13 @@ export class LedgerService {
     account: string,
     currency: string,
     options: StatementOptions = {},
-    manager?: EntityManager,
+    tx?: Tx,
   ): Promise<Statement> {
     const limit = Math.min(
       Math.max(1, Math.floor(options.limit ?? DEFAULT_STATEMENT_LIMIT)),
       MAX_STATEMENT_LIMIT,
     );
-    const run = async (reader: EntityManager): Promise<Statement> => {
+    const run = async (reader: Tx): Promise<Statement> => {
       const sumBefore = async (at: Date | undefined): Promise<bigint> => {
         const [row]: { total: string | null }[] = await reader.query(
           `SELECT SUM(amount) AS total FROM ledger_entries
@@ -222,29 +226,27 @@ export class LedgerService {
       return { account, currency, openingBalance, closingBalance, entries, hasMore: rows.length > limit };
     };
     // Several reads that must agree: one snapshot, unless the caller already has a transaction.
-    return manager ? run(manager) : this.dataSource.transaction('REPEATABLE READ', run);
+    return tx ? run(tx) : runInTransaction(this.db, run, { isolation: 'REPEATABLE READ' });
   }
 
   /** A journal transaction with its entries, by its reference; null when never posted. */
-  async findTransaction(reference: string, manager?: EntityManager): Promise<LedgerTransaction | null> {
-    const found = await this.readTransactions(manager ?? this.dataSource.manager, 't.reference = ?', [
-      reference,
-    ]);
+  async findTransaction(reference: string, tx?: Tx): Promise<LedgerTransaction | null> {
+    const found = await this.readTransactions(tx ?? this.db, 't.reference = ?', [reference]);
     return found[0] ?? null;
   }
 
   /** Every journal transaction of an order with its entries, oldest first. */
-  async transactionsForOrder(orderId: string, manager?: EntityManager): Promise<LedgerTransaction[]> {
-    return this.readTransactions(manager ?? this.dataSource.manager, 't.order_id = ?', [orderId]);
+  async transactionsForOrder(orderId: string, tx?: Tx): Promise<LedgerTransaction[]> {
+    return this.readTransactions(tx ?? this.db, 't.order_id = ?', [orderId]);
   }
 
   /**
    * Checks the books (see checkLedger) in one consistent snapshot, or in the caller's transaction.
    * The result is the body of `GET /v1/admin/ledger/check`; amounts are decimal strings.
    */
-  async check(manager?: EntityManager): Promise<LedgerCheckReport> {
-    if (manager) return checkLedger(manager);
-    return this.dataSource.transaction('REPEATABLE READ', (reader) => checkLedger(reader));
+  async check(tx?: Tx): Promise<LedgerCheckReport> {
+    if (tx) return checkLedger(tx);
+    return runInTransaction(this.db, (reader) => checkLedger(reader), { isolation: 'REPEATABLE READ' });
   }
 
   /**
@@ -254,19 +256,19 @@ export class LedgerService {
    * again skipping the duplicates.
    */
   private async insertTransactionRows(
-    manager: EntityManager,
+    tx: Tx,
     rows: TransactionRow[],
     now: Date,
   ): Promise<Map<string, string>> {
     try {
-      await insertTransactions(manager, rows, now);
+      await insertTransactions(tx, rows, now);
       return new Map();
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    if (rows.length > 1) await insertTransactions(manager, rows, now, true);
+    if (rows.length > 1) await insertTransactions(tx, rows, now, true);
     const ids = await findTransactionIdsByReference(
-      manager,
+      tx,
       rows.map((row) => row.reference),
     );
     const existing = new Map<string, string>();
@@ -280,7 +282,7 @@ export class LedgerService {
   }
 
   private async writeEntriesAndBalances(
-    manager: EntityManager,
+    tx: Tx,
     inputs: PostInput[],
     rows: TransactionRow[],
     now: Date,
@@ -300,12 +302,12 @@ export class LedgerService {
     // Entries first when they are all known, so that the balance rows (hot ones last) stay locked
     // for as short a time as possible before the commit.
     const entries = [...plan.entries];
-    if (!hasSpreadDebit) await insertEntries(manager, toInsert(entries), now);
+    if (!hasSpreadDebit) await insertEntries(tx, toInsert(entries), now);
 
     for (let index = 0; index < plan.steps.length; index += 1) {
       const step = plan.steps[index];
       if (step.kind === 'upsert') {
-        await upsertBalances(manager, step.rows, now);
+        await upsertBalances(tx, step.rows, now);
       } else if (step.kind === 'debit') {
         // A run of guarded debits in one currency and bucket (a batch's escrow accounts) is one
         // statement, locking its rows in the same order the steps would have.
@@ -316,24 +318,24 @@ export class LedgerService {
           index += 1;
         }
         if (run.length === 1) {
-          const ok = await debitBalance(manager, step.row, -step.row.delta, now);
+          const ok = await debitBalance(tx, step.row, -step.row.delta, now);
           if (!ok) throw new InsufficientFundsError(step.row.account, step.row.currency);
         } else {
-          const short = await debitBalances(manager, run, now);
+          const short = await debitBalances(tx, run, now);
           if (short) throw new InsufficientFundsError(short.account, short.currency);
         }
       } else {
-        const buckets = await lockBuckets(manager, step.debit.account, step.debit.currency);
+        const buckets = await lockBuckets(tx, step.debit.account, step.debit.currency);
         const allocation = allocateSpreadDebit(step.debit, buckets);
-        await upsertBalances(manager, allocation.rows, now);
+        await upsertBalances(tx, allocation.rows, now);
         entries.push(...allocation.entries);
       }
     }
-    if (hasSpreadDebit) await insertEntries(manager, toInsert(entries), now);
+    if (hasSpreadDebit) await insertEntries(tx, toInsert(entries), now);
   }
 
   private async readTransactions(
-    manager: EntityManager,
+    tx: Tx,
     condition: string,
     parameters: unknown[],
   ): Promise<LedgerTransaction[]> {
@@ -349,7 +351,7 @@ export class LedgerService {
       currency: string | null;
       bucket: number | null;
       amount: string | null;
-    }[] = await manager.query(
+    }[] = await tx.query(
       `SELECT t.id, t.reference, t.kind, t.order_id, t.metadata, t.created_at,
               e.id AS entry_id, e.account_code, e.currency, e.bucket, e.amount
        FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id

@@ -2,7 +2,15 @@
 // and QueueRegistry under this file's own queue prefix. No worker: the test reads the queue.
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig, createDataSource, platformMigrations, QueueRegistry, QUEUES } from '@danbao/platform';
+import {
+  AppConfig,
+  createDataSource,
+  platformMigrations,
+  QueueRegistry,
+  QUEUES,
+  databaseOf,
+  runInTransaction,
+} from '@danbao/platform';
 import {
   createTestDatabase,
   deleteQueueKeys,
@@ -31,7 +39,7 @@ describe('OutboxRelay', () => {
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
     queues = new QueueRegistry(config);
     outbox = new OutboxService();
-    sut = new OutboxRelay(dataSource, queues, config);
+    sut = new OutboxRelay(databaseOf(dataSource), queues, config);
   });
 
   afterAll(async () => {
@@ -43,9 +51,9 @@ describe('OutboxRelay', () => {
 
   const notifications = () => queues.get(QUEUES.notifications);
   const record = (count: number): Promise<RecordedEvent[]> =>
-    dataSource.transaction((manager) =>
+    runInTransaction(databaseOf(dataSource), (tx) =>
       outbox.recordMany(
-        manager,
+        tx,
         Array.from({ length: count }, (_, index) => ({
           type: 'order.completed' as const,
           objectId: `ord_${index}`,

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { affectedRows, APP_CONFIG, AppConfig, QueueRegistry, QUEUES } from '@danbao/platform';
+import { affectedRows, APP_CONFIG, AppConfig, QueueRegistry, QUEUES, Database } from '@danbao/platform';
 
 /** Job names of the notifications queue. */
 export const NOTIFICATION_JOBS = {
@@ -31,7 +30,7 @@ export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -44,14 +43,14 @@ export class OutboxRelay {
   async publishPending(max = 10_000): Promise<number> {
     let published = 0;
     while (published < max) {
-      const rows: { id: string }[] = await this.dataSource.query(
+      const rows: { id: string }[] = await this.db.query(
         'SELECT id FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT ?',
         [Math.min(CHUNK, max - published)],
       );
       if (rows.length === 0) break;
       const ids = rows.map((row) => row.id);
       await this.queueDeliveries(ids);
-      await this.dataSource.query(
+      await this.db.query(
         `UPDATE outbox_events SET published_at = ? WHERE id IN (${ids.map(() => '?').join(',')}) AND published_at IS NULL`,
         [new Date(), ...ids],
       );
@@ -65,7 +64,7 @@ export class OutboxRelay {
    * was lost with Redis). Existing jobs are not duplicated: the job id is the event id.
    */
   async republishUndispatched(before: Date, limit = 1000): Promise<number> {
-    const rows: { id: string }[] = await this.dataSource.query(
+    const rows: { id: string }[] = await this.db.query(
       `SELECT id FROM outbox_events WHERE dispatched_at IS NULL AND published_at < ?
        ORDER BY published_at LIMIT ?`,
       [before, limit],
@@ -104,7 +103,7 @@ export class OutboxRelay {
    * delivering records that the event reached this stage, once.
    */
   async markDispatched(eventId: string, now = new Date()): Promise<boolean> {
-    const result = await this.dataSource.query(
+    const result = await this.db.query(
       'UPDATE outbox_events SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL',
       [now, eventId],
     );
@@ -114,7 +113,7 @@ export class OutboxRelay {
   /** markDispatched for several events in one statement (the worker gathers them); returns how many changed. */
   async markDispatchedMany(eventIds: string[], now = new Date()): Promise<number> {
     if (eventIds.length === 0) return 0;
-    const result = await this.dataSource.query(
+    const result = await this.db.query(
       `UPDATE outbox_events SET dispatched_at = ? WHERE id IN (${eventIds.map(() => '?').join(',')}) AND dispatched_at IS NULL`,
       [now, ...eventIds],
     );

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
-import { newId, sql } from '@danbao/platform';
+import { newId, type Tx } from '@danbao/platform';
 
 /** The event types of API.md. */
 export type EventType =
@@ -34,15 +33,14 @@ export interface RecordedEvent {
 @Injectable()
 export class OutboxService {
   async record(
-    manager: EntityManager,
+    tx: Tx,
     type: EventType,
     objectId: string,
     object: unknown,
     now = new Date(),
   ): Promise<RecordedEvent> {
     const event: RecordedEvent = { id: newId('evt'), type, created_at: now.toISOString(), data: { object } };
-    await sql(
-      manager,
+    await tx.query(
       'INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)',
       [event.id, type, objectId, JSON.stringify(event), now],
     );
@@ -51,7 +49,7 @@ export class OutboxService {
 
   /** Several events in one INSERT, in the caller's transaction (batched releases record two per hold). */
   async recordMany(
-    manager: EntityManager,
+    tx: Tx,
     events: { type: EventType; objectId: string; object: unknown }[],
     now = new Date(),
   ): Promise<RecordedEvent[]> {
@@ -65,8 +63,7 @@ export class OutboxService {
         data: { object: event.object },
       } as RecordedEvent,
     }));
-    await sql(
-      manager,
+    await tx.query(
       `INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES ${recorded.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
       recorded.flatMap(({ objectId, event }) => [event.id, event.type, objectId, JSON.stringify(event), now]),
     );
@@ -74,7 +71,7 @@ export class OutboxService {
   }
 
   async list(
-    manager: EntityManager,
+    tx: Tx,
     options: { type?: string; limit: number; startingAfter?: string },
   ): Promise<{ data: RecordedEvent[]; hasMore: boolean }> {
     const where: string[] = [];
@@ -87,8 +84,7 @@ export class OutboxService {
       where.push('id < ?');
       params.push(options.startingAfter);
     }
-    const rows: { payload: string }[] = await sql(
-      manager,
+    const rows: { payload: string }[] = await tx.query(
       `SELECT payload FROM outbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       [...params, options.limit + 1],
     );

@@ -1,5 +1,4 @@
-import { affectedRows, sql } from '@danbao/platform';
-import { EntityManager } from 'typeorm';
+import { affectedRows, type Tx } from '@danbao/platform';
 import type { OrderStatus } from './order.state';
 import type { NewOrder, Order, OrderFilter, Page } from './order.types';
 
@@ -71,20 +70,19 @@ const INSERT_ORDERS = `INSERT INTO orders (id, buyer_id, seller_id, amount, curr
   return_url, metadata, status, checkout_session_id, created_at, updated_at) VALUES`;
 const ORDER_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting_payment', ?, ?, ?)";
 
-/** Narrow SQL for orders; every method takes the caller's EntityManager (its transaction). */
+/** Narrow SQL for orders; every method takes the caller's Tx (its transaction). */
 export class OrderRepository {
-  async insert(manager: EntityManager, order: NewOrder, now: Date): Promise<void> {
-    await this.insertMany(manager, [{ ...order, createdAt: now }]);
+  async insert(tx: Tx, order: NewOrder, now: Date): Promise<void> {
+    await this.insertMany(tx, [{ ...order, createdAt: now }]);
   }
 
   /**
    * New orders, awaiting payment, in one statement (a batch of creations commits them together);
    * each keeps the creation time its caller answered with.
    */
-  async insertMany(manager: EntityManager, orders: (NewOrder & { createdAt: Date })[]): Promise<void> {
+  async insertMany(tx: Tx, orders: (NewOrder & { createdAt: Date })[]): Promise<void> {
     if (orders.length === 0) return;
-    await sql(
-      manager,
+    await tx.query(
       `${INSERT_ORDERS} ${orders.map(() => ORDER_ROW).join(', ')}`,
       orders.flatMap((order) => [
         order.id,
@@ -104,9 +102,8 @@ export class OrderRepository {
     );
   }
 
-  async findById(manager: EntityManager, id: string, forUpdate = false): Promise<Order | undefined> {
-    const rows: OrderRow[] = await sql(
-      manager,
+  async findById(tx: Tx, id: string, forUpdate = false): Promise<Order | undefined> {
+    const rows: OrderRow[] = await tx.query(
       `SELECT * FROM orders WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
     );
@@ -114,23 +111,17 @@ export class OrderRepository {
   }
 
   /** Orders by id, locked in id order when asked (a fixed lock order avoids deadlocks). */
-  async findByIds(manager: EntityManager, ids: string[], forUpdate = false): Promise<Order[]> {
+  async findByIds(tx: Tx, ids: string[], forUpdate = false): Promise<Order[]> {
     if (ids.length === 0) return [];
     const sorted = [...new Set(ids)].sort();
-    const rows: OrderRow[] = await sql(
-      manager,
+    const rows: OrderRow[] = await tx.query(
       `SELECT * FROM orders WHERE id IN (${sorted.map(() => '?').join(',')}) ORDER BY id${forUpdate ? ' FOR UPDATE' : ''}`,
       sorted,
     );
     return rows.map(toOrder);
   }
 
-  async list(
-    manager: EntityManager,
-    filter: OrderFilter,
-    limit: number,
-    startingAfter?: string,
-  ): Promise<Page<Order>> {
+  async list(tx: Tx, filter: OrderFilter, limit: number, startingAfter?: string): Promise<Page<Order>> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.buyerId !== undefined) {
@@ -150,8 +141,7 @@ export class OrderRepository {
       where.push('id < ?');
       params.push(startingAfter);
     }
-    const rows: OrderRow[] = await sql(
-      manager,
+    const rows: OrderRow[] = await tx.query(
       `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       [...params, limit + 1],
     );
@@ -160,7 +150,7 @@ export class OrderRepository {
 
   /** Guarded status change: affects the row only while it is still in `from`. */
   async transition(
-    manager: EntityManager,
+    tx: Tx,
     id: string,
     from: OrderStatus[],
     to: OrderStatus,
@@ -168,8 +158,7 @@ export class OrderRepository {
     now: Date,
   ): Promise<boolean> {
     const columns = Object.keys(set);
-    const result = await sql(
-      manager,
+    const result = await tx.query(
       `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
        WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
       [to, ...columns.map((column) => set[column]), now, id, ...from],
@@ -179,7 +168,7 @@ export class OrderRepository {
 
   /** The guarded change of several orders in one statement; returns how many rows it changed. */
   async transitionMany(
-    manager: EntityManager,
+    tx: Tx,
     ids: string[],
     from: OrderStatus[],
     to: OrderStatus,
@@ -188,8 +177,7 @@ export class OrderRepository {
   ): Promise<number> {
     if (ids.length === 0) return 0;
     const columns = Object.keys(set);
-    const result = await sql(
-      manager,
+    const result = await tx.query(
       `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
        WHERE id IN (${ids.map(() => '?').join(',')}) AND status IN (${from.map(() => '?').join(',')})`,
       [to, ...columns.map((column) => set[column]), now, ...ids, ...from],
@@ -197,10 +185,9 @@ export class OrderRepository {
     return affectedRows(result);
   }
 
-  async update(manager: EntityManager, id: string, set: Record<string, unknown>, now: Date): Promise<void> {
+  async update(tx: Tx, id: string, set: Record<string, unknown>, now: Date): Promise<void> {
     const columns = Object.keys(set);
-    await sql(
-      manager,
+    await tx.query(
       `UPDATE orders SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
       [...columns.map((column) => set[column]), now, id],
     );

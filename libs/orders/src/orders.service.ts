@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import type { Principal } from '@danbao/platform';
+import { type Principal, type Tx, Database } from '@danbao/platform';
 import { OrderNotFoundError, OrderStateError } from './order.errors';
 import { OrderRepository } from './order.repository';
 import { canTransition, type OrderStatus } from './order.state';
@@ -43,42 +42,38 @@ export function scopeFilter(filter: OrderFilter, principal: Principal): OrderFil
 export class OrdersService {
   private readonly repository = new OrderRepository();
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(Database) private readonly db: Database) {}
 
-  async insert(manager: EntityManager, order: NewOrder, now = new Date()): Promise<void> {
-    await this.repository.insert(manager, order, now);
+  async insert(tx: Tx, order: NewOrder, now = new Date()): Promise<void> {
+    await this.repository.insert(tx, order, now);
   }
 
   /** Several new orders in one statement, each with its own creation time. */
-  async insertMany(manager: EntityManager, orders: (NewOrder & { createdAt: Date })[]): Promise<void> {
-    await this.repository.insertMany(manager, orders);
+  async insertMany(tx: Tx, orders: (NewOrder & { createdAt: Date })[]): Promise<void> {
+    await this.repository.insertMany(tx, orders);
   }
 
-  async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<Order | undefined> {
-    return this.repository.findById(manager, id);
+  async find(id: string, tx: Tx = this.db): Promise<Order | undefined> {
+    return this.repository.findById(tx, id);
   }
 
   /** The order if the principal may see it; otherwise 404, so ids cannot be probed. */
-  async getVisible(
-    id: string,
-    principal: Principal,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<Order> {
-    const order = await this.repository.findById(manager, id);
+  async getVisible(id: string, principal: Principal, tx: Tx = this.db): Promise<Order> {
+    const order = await this.repository.findById(tx, id);
     if (!order || !isVisibleTo(order, principal)) throw new OrderNotFoundError();
     return order;
   }
 
-  async lock(manager: EntityManager, id: string): Promise<Order | undefined> {
-    return this.repository.findById(manager, id, true);
+  async lock(tx: Tx, id: string): Promise<Order | undefined> {
+    return this.repository.findById(tx, id, true);
   }
 
-  async lockMany(manager: EntityManager, ids: string[]): Promise<Order[]> {
-    return this.repository.findByIds(manager, ids, true);
+  async lockMany(tx: Tx, ids: string[]): Promise<Order[]> {
+    return this.repository.findByIds(tx, ids, true);
   }
 
-  async findMany(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<Order[]> {
-    return this.repository.findByIds(manager, ids);
+  async findMany(ids: string[], tx: Tx = this.db): Promise<Order[]> {
+    return this.repository.findByIds(tx, ids);
   }
 
   async list(
@@ -95,11 +90,11 @@ export class OrdersService {
     ) {
       return { data: [], hasMore: false };
     }
-    return this.repository.list(this.dataSource.manager, scoped, limit, startingAfter);
+    return this.repository.list(this.db, scoped, limit, startingAfter);
   }
 
   async transition(
-    manager: EntityManager,
+    tx: Tx,
     id: string,
     from: OrderStatus[],
     to: OrderStatus,
@@ -107,12 +102,12 @@ export class OrdersService {
     now = new Date(),
   ): Promise<boolean> {
     assertTransitions(from, to);
-    return this.repository.transition(manager, id, from, to, set, now);
+    return this.repository.transition(tx, id, from, to, set, now);
   }
 
   /** transition() for several orders in one statement (batched releases); returns the rows changed. */
   async transitionMany(
-    manager: EntityManager,
+    tx: Tx,
     ids: string[],
     from: OrderStatus[],
     to: OrderStatus,
@@ -120,21 +115,16 @@ export class OrdersService {
     now = new Date(),
   ): Promise<number> {
     assertTransitions(from, to);
-    return this.repository.transitionMany(manager, ids, from, to, set, now);
+    return this.repository.transitionMany(tx, ids, from, to, set, now);
   }
 
-  async update(
-    manager: EntityManager,
-    id: string,
-    set: Record<string, unknown>,
-    now = new Date(),
-  ): Promise<void> {
-    await this.repository.update(manager, id, set, now);
+  async update(tx: Tx, id: string, set: Record<string, unknown>, now = new Date()): Promise<void> {
+    await this.repository.update(tx, id, set, now);
   }
 
   /** Cancels an unpaid order with no payment in flight; returns the cancelled order. */
-  async cancel(manager: EntityManager, id: string, principal: Principal, now = new Date()): Promise<Order> {
-    const order = await this.repository.findById(manager, id, true);
+  async cancel(tx: Tx, id: string, principal: Principal, now = new Date()): Promise<Order> {
+    const order = await this.repository.findById(tx, id, true);
     if (!order || !isVisibleTo(order, principal)) throw new OrderNotFoundError();
     if (order.status !== 'awaiting_payment') {
       throw new OrderStateError(
@@ -145,14 +135,7 @@ export class OrdersService {
     if (order.pendingPaymentId !== null) {
       throw new OrderStateError('payment_in_progress', 'A payment for this order is being processed.');
     }
-    await this.repository.transition(
-      manager,
-      id,
-      ['awaiting_payment'],
-      'cancelled',
-      { cancelled_at: now },
-      now,
-    );
+    await this.repository.transition(tx, id, ['awaiting_payment'], 'cancelled', { cancelled_at: now }, now);
     return { ...order, status: 'cancelled', cancelledAt: now, updatedAt: now };
   }
 }

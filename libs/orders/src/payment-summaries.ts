@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { type Tx } from '@danbao/platform';
 import type { PaymentSummary } from './order.resource';
 
 /**
@@ -8,7 +8,7 @@ import type { PaymentSummary } from './order.resource';
  */
 export interface PaymentSummaries {
   /** The summaries of these payments, by id; ids without a payment are left out. */
-  byId(manager: EntityManager, paymentIds: string[]): Promise<Map<string, PaymentSummary>>;
+  byId(tx: Tx, paymentIds: string[]): Promise<Map<string, PaymentSummary>>;
 }
 
 export const PAYMENT_SUMMARIES = Symbol('PAYMENT_SUMMARIES');

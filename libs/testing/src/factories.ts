@@ -1,6 +1,6 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
-import { newId, runInTransaction } from '@danbao/platform';
+import { Database, databaseOf, newId, runInTransaction } from '@danbao/platform';
 
 /*
  * Factories of paid and shipped orders, written the way a successful payment writes them (one
@@ -43,6 +43,11 @@ export interface PaidOrder {
 }
 
 const CHUNK = 500;
+
+/** The Database of a test's DataSource (tests hold either). */
+export function asDatabase(source: DataSource | Database): Database {
+  return source instanceof Database ? source : databaseOf(source);
+}
 const DAY_MS = 86_400_000;
 
 function marks(rows: number, columns: number): string {
@@ -52,11 +57,11 @@ function marks(rows: number, columns: number): string {
 
 /** Paid orders with their holds and pay-in postings, inserted in chunks of 500 per transaction. */
 export async function makePaidOrders(
-  dataSource: DataSource,
+  dataSource: DataSource | Database,
   inputs: PaidOrderInput[],
   options: PaidOrderOptions = {},
 ): Promise<PaidOrder[]> {
-  const ledger = new LedgerService(dataSource);
+  const ledger = new LedgerService(asDatabase(dataSource));
   const now = options.now ?? new Date();
   const expiresAt = new Date(now.getTime() + (options.maxHoldMs ?? 90 * DAY_MS));
   const made: PaidOrder[] = [];
@@ -72,8 +77,8 @@ export async function makePaidOrders(
       feeBps: input.feeBps ?? 200,
       autoConfirmDays: input.autoConfirmDays ?? null,
     }));
-    await runInTransaction(dataSource, async (manager) => {
-      await manager.query(
+    await runInTransaction(asDatabase(dataSource), async (tx) => {
+      await tx.query(
         `INSERT INTO orders (id, buyer_id, seller_id, amount, currency, description, fee_bps, auto_confirm_days, status,
            checkout_session_id, latest_payment_id, paid_at, created_at, updated_at)
          VALUES ${marks(chunk.length, 14)}`,
@@ -94,7 +99,7 @@ export async function makePaidOrders(
           now,
         ]),
       );
-      await manager.query(
+      await tx.query(
         `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, expires_at, created_at, updated_at)
          VALUES ${marks(chunk.length, 11)}`,
         chunk.flatMap((order) => [
@@ -112,7 +117,7 @@ export async function makePaidOrders(
         ]),
       );
       if (options.withPayment) {
-        await manager.query(
+        await tx.query(
           `INSERT INTO payments (id, session_id, channel, amount, currency, status, card_brand, card_last4, created_at, updated_at)
            VALUES ${marks(chunk.length, 10)}`,
           chunk.flatMap((order) => [
@@ -130,7 +135,7 @@ export async function makePaidOrders(
         );
       }
       await ledger.postMany(
-        manager,
+        tx,
         chunk.map((order) => ({
           reference: `payment:${order.paymentId}`,
           kind: 'payment',
@@ -149,7 +154,7 @@ export async function makePaidOrders(
 }
 
 export async function makePaidOrder(
-  dataSource: DataSource,
+  dataSource: DataSource | Database,
   input: PaidOrderInput = {},
   options: PaidOrderOptions = {},
 ): Promise<PaidOrder> {
@@ -170,7 +175,7 @@ export interface ShipOptions {
  * deadline job): for tests that need many shipped orders fast, and for what the sweep must find.
  */
 export async function shipOrders(
-  dataSource: DataSource,
+  dataSource: DataSource | Database,
   orders: PaidOrder[],
   options: ShipOptions,
 ): Promise<void> {
@@ -179,15 +184,15 @@ export async function shipOrders(
     const chunk = orders.slice(start, start + CHUNK);
     const ids = chunk.map((order) => order.orderId);
     const holdIds = chunk.map((order) => order.holdId);
-    await runInTransaction(dataSource, async (manager) => {
-      await manager.query(
+    await runInTransaction(asDatabase(dataSource), async (tx) => {
+      await tx.query(
         `UPDATE orders SET status = 'shipped', shipment_method = ?, shipment_carrier = ?, shipment_tracking_number = ?,
            shipped_at = ?, auto_confirm_at = ?, updated_at = ?
          WHERE id IN (${ids.map(() => '?').join(',')}) AND status = 'paid'`,
         [options.method ?? 'express', 'SF Express', 'SF0000000000', now, options.autoConfirmAt, now, ...ids],
       );
       const due = options.confirmedAt ?? options.autoConfirmAt;
-      await manager.query(
+      await tx.query(
         `UPDATE holds SET release_due_at = ?, confirmed_at = ?, updated_at = ?
          WHERE id IN (${holdIds.map(() => '?').join(',')}) AND status = 'held'`,
         [due, options.confirmedAt ?? null, now, ...holdIds],

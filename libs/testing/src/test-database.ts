@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dropDatabase, EntityList, migrateDatabase, withDatabase } from '@danbao/platform';
+import { dropDatabase, MigrationList, migrateDatabase, withDatabase } from '@danbao/platform';
 
 export const BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/danbao';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -14,7 +14,7 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated database of this test file's own, dropped by `drop()` in afterAll. */
-export async function createTestDatabase(migrations: EntityList): Promise<TestDatabase> {
+export async function createTestDatabase(migrations: MigrationList): Promise<TestDatabase> {
   const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
   const databaseUrl = withDatabase(BASE_DATABASE_URL, name);
   await migrateDatabase(databaseUrl, migrations);

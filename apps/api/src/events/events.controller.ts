@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { OutboxService } from '@danbao/notifications';
-import { Roles } from '@danbao/platform';
+import { Roles, Database } from '@danbao/platform';
 import { ListQueryDto, listAnswer } from '../common/list-query.dto';
 
 export class ListEventsQueryDto extends ListQueryDto {
@@ -17,7 +16,7 @@ export class ListEventsQueryDto extends ListQueryDto {
 @Controller('v1/events')
 export class EventsController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(OutboxService) private readonly outbox: OutboxService,
   ) {}
 
@@ -25,7 +24,7 @@ export class EventsController {
   @Roles('marketplace')
   async list(@Query() query: ListEventsQueryDto) {
     return listAnswer(
-      await this.outbox.list(this.dataSource.manager, {
+      await this.outbox.list(this.db, {
         type: query.type,
         limit: query.limit ?? 20,
         startingAfter: query.starting_after,

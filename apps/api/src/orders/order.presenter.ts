@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { EscrowService, toHoldSummary } from '@danbao/escrow';
 import {
   latestPaymentOf,
@@ -9,14 +8,14 @@ import {
   PaymentSummaries,
   toOrderResource,
 } from '@danbao/orders';
-import { APP_CONFIG, AppConfig } from '@danbao/platform';
+import { APP_CONFIG, AppConfig, Database } from '@danbao/platform';
 
 /** Orders as API.md shows them, with their latest payment and hold loaded in one query each. */
 @Injectable()
 export class OrderPresenter {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
     @Inject(EscrowService) private readonly escrow: EscrowService,
   ) {}
@@ -30,7 +29,7 @@ export class OrderPresenter {
     const paymentIds = orders.map((order) => order.latestPaymentId).filter((id): id is string => id !== null);
     const paidIds = orders.filter((order) => order.paidAt !== null).map((order) => order.id);
     const [payments, holds] = await Promise.all([
-      this.payments.byId(this.dataSource.manager, paymentIds),
+      this.payments.byId(this.db, paymentIds),
       paidIds.length ? this.escrow.holdsForOrders(paidIds) : Promise.resolve(new Map()),
     ]);
     return orders.map((order) => {

@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { CheckoutService } from '@danbao/checkout';
 import {
   latestPaymentOf,
@@ -17,6 +16,7 @@ import {
   Principal,
   Roles,
   runInTransaction,
+  Database,
 } from '@danbao/platform';
 import { OutboxService } from '@danbao/notifications';
 import { listAnswer } from '../common/list-query.dto';
@@ -29,7 +29,7 @@ import { OrderPresenter } from './order.presenter';
 export class OrdersController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
@@ -90,14 +90,14 @@ export class OrdersController {
   @HttpCode(200)
   @Roles('marketplace')
   async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
-    const order = await runInTransaction(this.dataSource, async (manager) => {
-      const cancelled = await this.orders.cancel(manager, id, principal);
+    const order = await runInTransaction(this.db, async (tx) => {
+      const cancelled = await this.orders.cancel(tx, id, principal);
       const payments = await this.payments.byId(
-        manager,
+        tx,
         cancelled.latestPaymentId ? [cancelled.latestPaymentId] : [],
       );
       await this.outbox.record(
-        manager,
+        tx,
         'order.cancelled',
         cancelled.id,
         toOrderResource(cancelled, {

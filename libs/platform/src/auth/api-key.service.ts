@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { affectedRows, sql } from '../database/sql';
+import { Database } from '../database/database';
+import { affectedRows } from '../database/tx';
 import { newId } from '../ids/ids';
 
 const CACHE_MS = 10_000;
@@ -25,15 +25,14 @@ function hashKey(key: string): string {
 export class ApiKeyService {
   private readonly cache = new Map<string, { id: string | null; until: number }>();
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(Database) private readonly db: Database) {}
 
   async create(
     name: string,
     key = `sk_${randomBytes(24).toString('base64url').replace(/-/g, 'A')}`,
   ): Promise<CreatedApiKey> {
     const id = newId('key');
-    await sql(
-      this.dataSource.manager,
+    await this.db.query(
       'INSERT INTO api_keys (id, name, key_hash, last4, created_at) VALUES (?, ?, ?, ?, ?)',
       [id, name.slice(0, 100), hashKey(key), key.slice(-4), new Date()],
     );
@@ -42,16 +41,14 @@ export class ApiKeyService {
 
   /** Makes sure the bootstrap key exists (idempotent across processes and restarts). */
   async ensure(key: string, name = 'bootstrap'): Promise<void> {
-    await sql(
-      this.dataSource.manager,
+    await this.db.query(
       'INSERT IGNORE INTO api_keys (id, name, key_hash, last4, created_at) VALUES (?, ?, ?, ?, ?)',
       [newId('key'), name, hashKey(key), key.slice(-4), new Date()],
     );
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await sql(
-      this.dataSource.manager,
+    const result = await this.db.query(
       'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
       [new Date(), id],
     );
@@ -64,8 +61,7 @@ export class ApiKeyService {
     const hash = hashKey(key);
     const cached = this.cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.id;
-    const rows: { id: string }[] = await sql(
-      this.dataSource.manager,
+    const rows: { id: string }[] = await this.db.query(
       'SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
       [hash],
     );

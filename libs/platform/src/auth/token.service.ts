@@ -1,7 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database';
 import type { Principal, Role } from './principal';
 
 const AUDIENCE = 'danbao';
@@ -28,14 +28,15 @@ interface Claims {
 export class TokenService implements OnModuleInit {
   private jwt?: JwtService;
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(Database) private readonly db: Database) {}
 
   async onModuleInit(): Promise<void> {
-    await this.dataSource.query(
-      'INSERT IGNORE INTO platform_secrets (name, value, created_at) VALUES (?, ?, ?)',
-      ['token_signing_key', randomBytes(48).toString('base64url'), new Date()],
-    );
-    const rows: { value: string }[] = await this.dataSource.query(
+    await this.db.query('INSERT IGNORE INTO platform_secrets (name, value, created_at) VALUES (?, ?, ?)', [
+      'token_signing_key',
+      randomBytes(48).toString('base64url'),
+      new Date(),
+    ]);
+    const rows: { value: string }[] = await this.db.query(
       'SELECT value FROM platform_secrets WHERE name = ?',
       ['token_signing_key'],
     );

@@ -3,19 +3,19 @@ import { DataSource, MixedList } from 'typeorm';
 import { parseDatabaseUrl } from './database-url';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export type EntityList = MixedList<Function | string>;
+export type MigrationList = MixedList<Function | string>;
 
 export interface DataSourceOptions {
   databaseUrl: string;
-  entities?: EntityList;
-  migrations?: EntityList;
+  migrations?: MigrationList;
   poolSize?: number;
 }
 
 /**
- * The one way this codebase builds a TypeORM DataSource: mysql2, migrations only (never
- * synchronize), UTC, BIGINT as strings (turned into bigint by the shared transformer, never a
- * float), and a where-clause with undefined or null refused rather than matching every row.
+ * The one way this codebase builds a TypeORM DataSource. TypeORM's role here is the DataSource,
+ * its mysql2 pool and the migrations; there are no entities: statements go through `Tx`.
+ * mysql2, migrations only (never synchronize), UTC, BIGINT as strings (turned into bigint where
+ * read, never a float).
  */
 export function createDataSource(options: DataSourceOptions): DataSource {
   const target = parseDatabaseUrl(options.databaseUrl);
@@ -36,9 +36,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     migrationsTableName: 'schema_migrations',
-    entities: options.entities ?? [],
+    entities: [],
     migrations: options.migrations ?? [],
-    invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
     // trace: false spares mysql2 a stack capture on every statement TypeORM sends.
     extra: { decimalNumbers: false, enableKeepAlive: true, trace: false },
     logging: false,

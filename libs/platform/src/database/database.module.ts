@@ -2,15 +2,18 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@n
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
-import { createDataSource, EntityList } from './data-source';
+import { createDataSource, MigrationList } from './data-source';
+import { Database, databaseOf } from './database';
 
 export interface DatabaseModuleOptions {
-  entities: EntityList;
-  migrations: EntityList;
+  migrations: MigrationList;
   poolSize?: number;
 }
 
-/** Provides the process's one DataSource, initialized before the app starts. */
+/**
+ * Provides the process's one DataSource (initialized before the app starts) and the Database,
+ * the Tx on its pool that every service and repository uses.
+ */
 @Global()
 @Module({})
 export class DatabaseModule implements OnApplicationShutdown {
@@ -26,8 +29,9 @@ export class DatabaseModule implements OnApplicationShutdown {
           useFactory: async (config: AppConfig) =>
             createDataSource({ databaseUrl: config.databaseUrl, ...options }).initialize(),
         },
+        { provide: Database, inject: [DataSource], useFactory: databaseOf },
       ],
-      exports: [DataSource],
+      exports: [DataSource, Database],
     };
   }
 

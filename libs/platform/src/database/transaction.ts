@@ -1,6 +1,6 @@
-import { DataSource, EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
-import { sql } from './sql';
+import type { Database } from './database';
+import { MysqlTx, type Tx } from './tx';
 
 /** MySQL/MariaDB errors after which the whole transaction may simply be run again. */
 const RETRYABLE_ERRNOS = new Set([
@@ -32,6 +32,8 @@ export function isDuplicateKeyError(error: unknown): boolean {
 export interface TransactionOptions {
   /** How many times to run the work in all (default 4: one try and three retries). */
   attempts?: number;
+  /** Set for this transaction only (default: the server's, REPEATABLE READ on InnoDB). */
+  isolation?: 'READ COMMITTED' | 'REPEATABLE READ';
 }
 
 /**
@@ -40,14 +42,14 @@ export interface TransactionOptions {
  * safe to repeat: everything it did was rolled back.
  */
 export async function runInTransaction<T>(
-  dataSource: DataSource,
-  work: (manager: EntityManager) => Promise<T>,
+  database: Database,
+  work: (tx: Tx) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
   const attempts = options.attempts ?? 4;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await transactionOnce(dataSource, work);
+      return await transactionOnce(database, work, options);
     } catch (error) {
       if (attempt >= attempts || !isRetryableDatabaseError(error)) throw error;
       transactionRetries.inc({ errno: String((error as { errno?: number }).errno ?? 'unknown') });
@@ -56,45 +58,34 @@ export async function runInTransaction<T>(
   }
 }
 
-/** The parts of TypeORM's query runner a transaction of ours sets (public at run time). */
-interface RunnerState {
-  isTransactionActive: boolean;
-  transactionDepth: number;
-}
-
 /**
- * One attempt: what `DataSource.transaction` does — a query runner on one pooled connection,
- * START TRANSACTION, the work on its EntityManager, COMMIT or ROLLBACK, release — with the three
- * statements sent straight to mysql2 as sql() sends the work's own. TypeORM's wrapper would add a
- * promise connection, a captured stack and four subscriber broadcasts to each (we have no
- * subscribers), which showed in the api's profile at a few percent of every paid order. The
- * runner's state is set as TypeORM sets it, so that code that checks it (the ledger) or nests a
- * transaction (a savepoint) behaves as under DataSource.transaction.
+ * One attempt on one pooled connection: START TRANSACTION, the work, COMMIT or ROLLBACK, release.
+ * A connection whose ROLLBACK failed is destroyed rather than returned to the pool, since its
+ * transaction state is unknown.
  */
 async function transactionOnce<T>(
-  dataSource: DataSource,
-  work: (manager: EntityManager) => Promise<T>,
+  database: Database,
+  work: (tx: Tx) => Promise<T>,
+  options: TransactionOptions,
 ): Promise<T> {
-  const runner = dataSource.createQueryRunner();
-  const state = runner as unknown as RunnerState;
-  const manager = runner.manager;
+  const connection = await database.connection();
+  const tx = new MysqlTx(connection, true);
+  let healthy = true;
   try {
-    await sql(manager, 'START TRANSACTION');
-    state.isTransactionActive = true;
-    state.transactionDepth = 1;
-    let result: T;
+    if (options.isolation) await tx.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolation}`);
+    await tx.query('START TRANSACTION');
     try {
-      result = await work(manager);
-      await sql(manager, 'COMMIT');
+      const result = await work(tx);
+      await tx.query('COMMIT');
+      return result;
     } catch (error) {
-      await sql(manager, 'ROLLBACK').catch(() => undefined);
+      await tx.query('ROLLBACK').catch(() => {
+        healthy = false;
+      });
       throw error;
-    } finally {
-      state.isTransactionActive = false;
-      state.transactionDepth = 0;
     }
-    return result;
   } finally {
-    await runner.release();
+    if (healthy) connection.release();
+    else connection.destroy();
   }
 }

@@ -7,7 +7,7 @@ import {
   HealthIndicatorResult,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database';
 import { QueueRegistry } from '../queue/queue.registry';
 
 const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
@@ -24,7 +24,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Database) private readonly db: Database,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
   ) {}
 
@@ -38,7 +38,7 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check([
-      () => this.check('mysql', () => this.dataSource.query('SELECT 1')),
+      () => this.check('mysql', () => this.db.query('SELECT 1')),
       () => this.check('redis', () => this.queues.redis().ping()),
     ]);
   }

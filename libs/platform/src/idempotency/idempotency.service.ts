@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { affectedRows, sql } from '../database/sql';
+import { Database } from '../database/database';
+import { affectedRows } from '../database/tx';
 import { isDuplicateKeyError } from '../database/transaction';
 
 /** Keys live 24 h (API.md); business uniqueness holds beyond that. */
@@ -59,15 +59,14 @@ export function hashBody(body: unknown): string {
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(Database) private readonly db: Database) {}
 
   async reserve(scope: IdempotencyScope): Promise<Reservation> {
     const bodyHash = hashBody(scope.body);
     const now = new Date();
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await sql(
-          this.dataSource.manager,
+        await this.db.query(
           `INSERT INTO idempotency_keys (principal, idempotency_key, method, path, body_hash, state, created_at, expires_at)
            VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
           [
@@ -84,8 +83,7 @@ export class IdempotencyService {
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
-      const rows: KeyRow[] = await sql(
-        this.dataSource.manager,
+      const rows: KeyRow[] = await this.db.query(
         'SELECT method, path, body_hash, state, response_status, response_body, created_at, expires_at FROM idempotency_keys WHERE principal = ? AND idempotency_key = ?',
         [scope.principal, scope.key],
       );
@@ -95,8 +93,7 @@ export class IdempotencyService {
       const abandoned =
         row.state === 'running' && now.getTime() - new Date(row.created_at).getTime() > ABANDONED_AFTER_MS;
       if (expired || abandoned) {
-        await sql(
-          this.dataSource.manager,
+        await this.db.query(
           'DELETE FROM idempotency_keys WHERE principal = ? AND idempotency_key = ? AND created_at = ?',
           [scope.principal, scope.key, row.created_at],
         );
@@ -115,8 +112,7 @@ export class IdempotencyService {
   }
 
   async complete(scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
-    await sql(
-      this.dataSource.manager,
+    await this.db.query(
       `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE principal = ? AND idempotency_key = ?`,
       [status, JSON.stringify(body ?? null), scope.principal, scope.key],
     );
@@ -124,8 +120,7 @@ export class IdempotencyService {
 
   /** Forgets a key whose request did not run to an answer worth keeping, so a corrected retry runs. */
   async release(scope: IdempotencyScope): Promise<void> {
-    await sql(
-      this.dataSource.manager,
+    await this.db.query(
       `DELETE FROM idempotency_keys WHERE principal = ? AND idempotency_key = ? AND state = 'running'`,
       [scope.principal, scope.key],
     );
@@ -135,11 +130,10 @@ export class IdempotencyService {
   async purgeExpired(chunk = 1000): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = await sql(
-        this.dataSource.manager,
-        'DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT ?',
-        [new Date(), chunk],
-      );
+      const result = await this.db.query('DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT ?', [
+        new Date(),
+        chunk,
+      ]);
       const affected = affectedRows(result);
       total += affected;
       if (affected < chunk) return total;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database';
 import { JobHandler, QUEUES } from './job-handler';
 
 export const CANARY_JOB = 'canary';
@@ -19,7 +19,7 @@ export class CanaryJobHandler implements JobHandler {
   readonly queue = QUEUES.system;
   readonly jobName = CANARY_JOB;
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(Database) private readonly db: Database) {}
 
   async handle(job: Job<CanaryData>): Promise<{ finishedAt: string }> {
     const startedAt = new Date();
@@ -27,7 +27,7 @@ export class CanaryJobHandler implements JobHandler {
     if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
     const finishedAt = new Date();
     // One row per job id: a repeat of the same job is a no-op.
-    await this.dataSource.query(
+    await this.db.query(
       'INSERT IGNORE INTO platform_canaries (job_id, started_at, finished_at) VALUES (?, ?, ?)',
       [String(job.id), startedAt, finishedAt],
     );

@@ -76,7 +76,7 @@ describe('request logging', () => {
     const config = testConfig(database.databaseUrl, prefix, { LOG_LEVEL: 'info' });
     @Module({
       imports: [
-        PlatformModule.forRoot({ config, http: true, entities: [], migrations: platformMigrations }),
+        PlatformModule.forRoot({ config, http: true, migrations: platformMigrations }),
         LoggingFixtureModule,
       ],
     })
