@@ -21,8 +21,10 @@ const ALLOWED = {
   money: ['platform'],
   platform: [],
   ledger: ['money', 'platform'],
-  orders: ['money', 'ledger', 'platform'],
-  checkout: ['money', 'ledger', 'platform', 'orders', 'escrow', 'notifications'],
+  // Orders compose their own events (OrderEvents) and write them to the outbox.
+  orders: ['money', 'platform', 'notifications'],
+  // Checkout never posts to the ledger: escrow owns money entering escrow (issue 10, seam 2).
+  checkout: ['money', 'platform', 'orders', 'escrow'],
   escrow: ['money', 'ledger', 'platform', 'orders', 'notifications'],
   notifications: ['platform'],
   disputes: ['money', 'ledger', 'platform', 'orders', 'escrow', 'notifications'],

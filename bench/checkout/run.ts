@@ -316,9 +316,10 @@ class RawSide {
         [paymentId, order.sessionId, order.amount, CURRENCY, SILENT_CARD.slice(-4), now, now],
       );
       const [updated] = await connection.query(
-        `UPDATE orders SET pending_payment_id = ?, latest_payment_id = ?, updated_at = ?
+        `UPDATE orders SET pending_payment_id = ?, latest_payment_id = ?, latest_payment_status = 'processing',
+           latest_payment_card_brand = 'visa', latest_payment_card_last4 = ?, updated_at = ?
          WHERE id = ? AND status = 'awaiting_payment' AND pending_payment_id IS NULL`,
-        [paymentId, paymentId, now, order.orderId],
+        [paymentId, paymentId, SILENT_CARD.slice(-4), now, order.orderId],
       );
       affectedOne(updated, 'submit');
     });
@@ -353,8 +354,8 @@ class RawSide {
         [order.paymentId, now, order.sessionId],
       );
       await connection.query(
-        `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?)`,
+        `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, channel, expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'held', ?, 'sandbox', ?, ?, ?)`,
         [
           newId('hold'),
           order.orderId,
@@ -397,7 +398,8 @@ class RawSide {
         [escrow, CURRENCY, order.amount, now, CURRENCY, bucket, -order.amount, now],
       );
       const [paid] = await connection.query(
-        `UPDATE orders SET status = 'paid', paid_at = ?, pending_payment_id = NULL, updated_at = ?
+        `UPDATE orders SET status = 'paid', paid_at = ?, pending_payment_id = NULL,
+           latest_payment_status = 'succeeded', latest_payment_failure_code = NULL, updated_at = ?
          WHERE id = ? AND status IN ('awaiting_payment')`,
         [now, now, order.orderId],
       );

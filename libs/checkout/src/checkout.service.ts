@@ -1,25 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Accounts, LedgerService } from '@danbao/ledger';
 import { EscrowService, toHoldSummary } from '@danbao/escrow';
-import { OutboxService } from '@danbao/notifications';
-import { latestPaymentOf, NewOrder, Order, OrdersService, toOrderResource } from '@danbao/orders';
+import { NewOrder, Order, OrderEvents, OrdersService } from '@danbao/orders';
 import {
   APP_CONFIG,
   AppConfig,
+  Database,
   newId,
   newSecretToken,
+  Principal,
   QueueRegistry,
   runInTransaction,
   type Tx,
-  Database,
 } from '@danbao/platform';
 import { CardInput, checkCard, CardProblem } from './card';
 import { CheckoutRepository } from './checkout.repository';
 import { cartErrors } from './checkout.errors';
 import type { CheckoutSession, Payment } from './checkout.types';
 import { OrderCreationBatcher } from './order-creation.batcher';
-import { checkoutPaymentSummaries, paymentSummary } from './payment-summaries';
-import { SandboxChannel } from './sandbox-channel';
+import { PaymentChannels } from './payment-channel';
+import { paymentSummary } from './payment-summaries';
 import { scheduleExpiries } from './session-expiry';
 
 /** What the marketplace asks for; the order's id and session are made here. */
@@ -46,9 +45,9 @@ function allAwait(orders: Order[], paymentId: string): boolean {
 /**
  * Checkout: the session behind each hosted checkout page (one order, or a cart of several), the
  * payment a buyer submits on it, and the moment the channel says it succeeded: in one database
- * transaction the payment succeeds, the orders become paid, one hold per order is opened, the
- * ledger moves the money from the channel into each order's escrow account, and `order.paid`
- * events are recorded.
+ * transaction the payment succeeds, the orders become paid, escrow opens one hold per order and
+ * moves the money from the channel into each order's escrow account, and `order.paid` events are
+ * recorded. Checkout never posts to the ledger itself: escrow owns the `escrow:*` accounts.
  */
 @Injectable()
 export class CheckoutService {
@@ -59,15 +58,16 @@ export class CheckoutService {
     @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(OrderEvents) private readonly orderEvents: OrderEvents,
     @Inject(EscrowService) private readonly escrow: EscrowService,
-    @Inject(LedgerService) private readonly ledger: LedgerService,
-    @Inject(OutboxService) private readonly outbox: OutboxService,
-    @Inject(SandboxChannel) private readonly sandbox: SandboxChannel,
+    @Inject(PaymentChannels) private readonly channels: PaymentChannels,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
     @Inject(OrderCreationBatcher) private readonly creations: OrderCreationBatcher,
   ) {}
 
+  /** Creates an order awaiting payment, with its own checkout session (refused: 400 naming the field). */
   async createOrder(input: NewOrderInput): Promise<Order> {
+    this.orders.checkNewOrder(input, this.config.currencies);
     const now = new Date();
     const orderId = newId('ord');
     const session = this.newSession(
@@ -90,7 +90,7 @@ export class CheckoutService {
       id: orderId,
       status: 'awaiting_payment',
       checkoutSessionId: session.id,
-      latestPaymentId: null,
+      latestPayment: null,
       pendingPaymentId: null,
       shipmentMethod: null,
       shipmentCarrier: null,
@@ -153,6 +153,7 @@ export class CheckoutService {
   async submitPayment(sessionId: string, card: CardInput): Promise<SubmitResult> {
     const checked = checkCard(card);
     if ('problem' in checked) return { kind: 'invalid_card', problem: checked.problem };
+    const channel = this.channels.forCards();
     const now = new Date();
     const outcome = await runInTransaction(
       this.db,
@@ -177,7 +178,7 @@ export class CheckoutService {
         const payment: Payment = {
           id: newId('pay'),
           sessionId,
-          channel: 'sandbox',
+          channel: channel.name,
           amount: session.amount,
           currency: session.currency,
           status: 'processing',
@@ -190,19 +191,12 @@ export class CheckoutService {
           updatedAt: now,
         };
         await this.repository.insertPayment(tx, payment);
-        for (const order of orders) {
-          await this.orders.update(
-            tx,
-            order.id,
-            { pending_payment_id: payment.id, latest_payment_id: payment.id },
-            now,
-          );
-        }
+        await this.orders.recordPaymentAttempt(tx, orders, paymentSummary(payment), now);
         return { kind: 'submitted', paymentId: payment.id, payment };
       },
     );
     if (outcome.kind === 'submitted' && outcome.payment) {
-      await this.sandbox.charge(outcome.payment, checked.digits);
+      await channel.charge(outcome.payment, checked.digits);
     }
     return outcome.kind === 'submitted' ? { kind: 'submitted', paymentId: outcome.paymentId } : outcome;
   }
@@ -245,10 +239,8 @@ export class CheckoutService {
         },
         now,
       );
-      for (const order of orders) {
-        if (order.pendingPaymentId === payment.id)
-          await this.orders.update(tx, order.id, { pending_payment_id: null }, now);
-      }
+      const failureCode = result.failureCode ?? 'payment_failed';
+      await this.orders.recordPaymentResult(tx, orders, payment.id, 'failed', failureCode, now);
       return { outcome: 'applied' };
     }
 
@@ -261,10 +253,7 @@ export class CheckoutService {
         { status: 'succeeded', channel_reference: result.channelReference, review_reason: 'refund_required' },
         now,
       );
-      for (const order of orders) {
-        if (order.pendingPaymentId === payment.id)
-          await this.orders.update(tx, order.id, { pending_payment_id: null }, now);
-      }
+      await this.orders.recordPaymentResult(tx, orders, payment.id, 'succeeded', null, now);
       this.logger.warn(
         { payment: payment.id },
         'payment succeeded for orders that cannot be paid; flagged for refund',
@@ -327,73 +316,32 @@ export class CheckoutService {
     );
     if (changed !== items.length)
       throw new Error('A payment changed under its lock; the transaction is rolled back.');
+    // Escrow opens one hold per order and posts the money in (`channel → escrow:<order>`).
     const holds = await this.escrow.openHolds(
       tx,
-      items.flatMap(({ payment, orders }) =>
-        orders.map((order) => ({
+      items.map(({ payment, orders }) => ({
+        paymentId: payment.id,
+        channel: payment.channel,
+        amount: payment.amount,
+        currency: payment.currency,
+        orders: orders.map((order) => ({
           orderId: order.id,
           sellerId: order.sellerId,
           amount: order.amount,
-          currency: order.currency,
           feeBps: order.feeBps,
-          paymentId: payment.id,
         })),
-      ),
-      now,
-    );
-    await this.ledger.postMany(
-      tx,
-      items.map(({ payment, orders }) => ({
-        reference: `payment:${payment.id}`,
-        kind: 'payment',
-        orderId: orders.length === 1 ? orders[0].id : undefined,
-        metadata: { payment_id: payment.id, orders: orders.length },
-        postings: [
-          { account: Accounts.channel(payment.channel), currency: payment.currency, amount: -payment.amount },
-          ...orders.map((order) => ({
-            account: Accounts.escrow(order.id),
-            currency: order.currency,
-            amount: order.amount,
-          })),
-        ],
       })),
-    );
-    const orderIds = items.flatMap(({ orders }) => orders.map((order) => order.id));
-    const paid = await this.orders.transitionMany(
-      tx,
-      orderIds,
-      ['awaiting_payment'],
-      'paid',
-      { paid_at: now, pending_payment_id: null },
       now,
     );
-    if (paid !== orderIds.length)
-      throw new Error('An order changed under its lock; the transaction is rolled back.');
-    const holdByOrder = new Map(holds.map((hold) => [hold.orderId, hold]));
-    await this.outbox.recordMany(
+    const paid = await this.orders.markPaid(
       tx,
-      items.flatMap(({ payment, orders }) => {
-        const latestPayment = paymentSummary({ ...payment, status: 'succeeded' });
-        return orders.map((order) => {
-          const hold = holdByOrder.get(order.id);
-          const paidOrder: Order = {
-            ...order,
-            status: 'paid',
-            paidAt: now,
-            pendingPaymentId: null,
-            updatedAt: now,
-          };
-          return {
-            type: 'order.paid' as const,
-            objectId: order.id,
-            object: toOrderResource(paidOrder, {
-              publicUrl: this.config.publicUrl,
-              latestPayment,
-              hold: hold ? toHoldSummary(hold) : undefined,
-            }),
-          };
-        });
-      }),
+      items.flatMap(({ orders }) => orders),
+      now,
+    );
+    const holdByOrder = new Map(holds.map((hold) => [hold.orderId, hold]));
+    await this.orderEvents.record(
+      tx,
+      paid.map((order) => ({ type: 'order.paid', order, hold: toHoldSummary(holdByOrder.get(order.id)!) })),
       now,
     );
   }
@@ -406,32 +354,21 @@ export class CheckoutService {
       await this.repository.setSessionStatus(tx, session.id, 'open', 'expired');
       if (session.kind === 'cart') return true; // a cart's orders keep their own sessions
       const orders = await this.orders.lockMany(tx, session.orderIds);
-      const payments = await checkoutPaymentSummaries.byId(
-        tx,
-        orders.flatMap((order) => (order.latestPaymentId ? [order.latestPaymentId] : [])),
-      );
       for (const order of orders) {
         if (order.status !== 'awaiting_payment') continue;
-        await this.orders.transition(
-          tx,
-          order.id,
-          ['awaiting_payment'],
-          'expired',
-          { expired_at: now, pending_payment_id: null },
-          now,
-        );
-        await this.outbox.record(
-          tx,
-          'order.expired',
-          order.id,
-          toOrderResource(
-            { ...order, status: 'expired', expiredAt: now, pendingPaymentId: null, updatedAt: now },
-            { publicUrl: this.config.publicUrl, latestPayment: latestPaymentOf(payments, order) },
-          ),
-          now,
-        );
+        const expired = await this.orders.markExpired(tx, order, now);
+        await this.orderEvents.record(tx, [{ type: 'order.expired', order: expired }], now);
       }
       return true;
+    });
+  }
+
+  /** The marketplace cancels an unpaid order with no payment in flight (`order.cancelled`). */
+  async cancelOrder(orderId: string, principal: Principal, now = new Date()): Promise<Order> {
+    return runInTransaction(this.db, async (tx) => {
+      const cancelled = await this.orders.cancel(tx, orderId, principal, now);
+      await this.orderEvents.record(tx, [{ type: 'order.cancelled', order: cancelled }], now);
+      return cancelled;
     });
   }
 

@@ -7,9 +7,12 @@ export type { NewOrderInput, SubmitResult } from './checkout.service';
 export type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
 export { checkoutMigrations } from './migrations';
 export { NotificationIntakeService } from './notification-intake.service';
-export { checkoutPaymentSummaries, paymentSummary } from './payment-summaries';
+export { paymentSummary } from './payment-summaries';
+export { PaymentChannels } from './payment-channel';
+export type { PaymentChannel } from './payment-channel';
 export type { IntakeResult } from './notification-intake.service';
 export {
+  SANDBOX_CHANNEL_NAME,
   SANDBOX_DELIVER_JOB,
   SANDBOX_QUEUE,
   sandboxBehaviour,

@@ -1,8 +1,7 @@
-import type { PaymentSummaries, PaymentSummary } from '@danbao/orders';
-import { CheckoutRepository } from './checkout.repository';
+import type { PaymentSummary } from '@danbao/orders';
 import type { Payment } from './checkout.types';
 
-/** A payment as order objects show it (`latest_payment`). */
+/** A payment as order objects show it (`latest_payment`); kept on the order row by checkout. */
 export function paymentSummary(payment: Payment): PaymentSummary {
   return {
     id: payment.id,
@@ -12,13 +11,3 @@ export function paymentSummary(payment: Payment): PaymentSummary {
     ...(payment.failureCode ? { failure_code: payment.failureCode } : {}),
   };
 }
-
-const repository = new CheckoutRepository();
-
-/** Payments are checkout's rows: their summaries, one query for any number of them. */
-export const checkoutPaymentSummaries: PaymentSummaries = {
-  async byId(tx, paymentIds) {
-    const payments = await repository.findPayments(tx, [...new Set(paymentIds)]);
-    return new Map(payments.map((payment) => [payment.id, paymentSummary(payment)]));
-  },
-};

@@ -10,7 +10,11 @@ import {
   Database,
 } from '@danbao/platform';
 import { toJsonAmount } from '@danbao/money';
+import type { PaymentChannel } from './payment-channel';
 import { signPayload } from './signature';
+
+/** The sandbox acquirer's name: in its notification URL, on its payments and holds, in the ledger. */
+export const SANDBOX_CHANNEL_NAME = 'sandbox';
 
 /** The sandbox acquirer's own queue: it stands for a remote party, so it never shares ours. */
 export const SANDBOX_QUEUE = 'sandbox-channel';
@@ -64,11 +68,17 @@ export function sandboxBehaviour(digits: string): CardBehaviour {
  * it is accepted.
  */
 @Injectable()
-export class SandboxChannel {
+export class SandboxChannel implements PaymentChannel {
+  readonly name = SANDBOX_CHANNEL_NAME;
+  readonly notificationSecret: string;
+
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.notificationSecret = config.sandboxChannelSecret;
+  }
 
   async charge(payment: { id: string; amount: bigint; currency: string }, digits: string): Promise<void> {
     const behaviour = sandboxBehaviour(digits);
@@ -142,15 +152,18 @@ export class SandboxDeliveryHandler implements JobHandler {
 
   async handle(job: Job<SandboxNotification>): Promise<number> {
     const body = JSON.stringify(job.data);
-    const response = await fetch(`${this.config.publicUrl}/v1/channels/sandbox/notifications`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'danbao-signature': signPayload(this.config.sandboxChannelSecret, body),
+    const response = await fetch(
+      `${this.config.publicUrl}/v1/channels/${SANDBOX_CHANNEL_NAME}/notifications`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'danbao-signature': signPayload(this.config.sandboxChannelSecret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
       },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
+    );
     if (!response.ok) {
       this.logger.warn(
         { notification: job.data.id, status: response.status },

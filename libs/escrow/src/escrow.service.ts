@@ -1,11 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, newId, type Tx, Database } from '@danbao/platform';
+import { Accounts, LedgerService, type PostInput } from '@danbao/ledger';
+import { APP_CONFIG, AppConfig, Database, newId, type Tx } from '@danbao/platform';
 import { HoldRepository } from './hold.repository';
-import type { Hold, NewHold } from './hold.types';
+import type { Hold, PayIn } from './hold.types';
+
+/** `channel:<name> → escrow:<order>` for each order a payment paid, under the payment's reference. */
+export function payInPosting(payIn: PayIn): PostInput {
+  return {
+    reference: `payment:${payIn.paymentId}`,
+    kind: 'payment',
+    orderId: payIn.orders.length === 1 ? payIn.orders[0].orderId : undefined,
+    metadata: { payment_id: payIn.paymentId, orders: payIn.orders.length },
+    postings: [
+      { account: Accounts.channel(payIn.channel), currency: payIn.currency, amount: -payIn.amount },
+      ...payIn.orders.map((order) => ({
+        account: Accounts.escrow(order.orderId),
+        currency: payIn.currency,
+        amount: order.amount,
+      })),
+    ],
+  };
+}
 
 /**
- * Escrow: one hold per paid order. Opening holds happens inside the payment's transaction, with
- * the ledger posting that moves the money into each order's escrow account.
+ * Escrow: one hold per paid order, and the only writer of the `escrow:*` accounts. Money enters
+ * escrow here, inside the payment's transaction: the holds and the ledger posting that moves the
+ * money from the channel into each order's escrow account.
  */
 @Injectable()
 export class EscrowService {
@@ -14,26 +34,40 @@ export class EscrowService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LedgerService) private readonly ledger: LedgerService,
   ) {}
 
-  async openHolds(tx: Tx, newHolds: NewHold[], now = new Date()): Promise<Hold[]> {
-    const holds: Hold[] = newHolds.map((hold) => ({
-      ...hold,
-      id: newId('hold'),
-      status: 'held',
-      fee: 0n,
-      released: 0n,
-      refunded: 0n,
-      expiresAt: new Date(now.getTime() + this.config.maxHoldMs),
-      createdAt: now,
-      updatedAt: now,
-      resolvedAt: null,
-      releaseDueAt: null,
-      confirmedAt: null,
-      expiryNotifiedAt: null,
-      overdueAt: null,
-    }));
+  /**
+   * Takes successful payments into escrow, in the caller's transaction: one hold per order (one
+   * INSERT for all) and one journal transaction per payment (one postMany for all).
+   */
+  async openHolds(tx: Tx, payIns: PayIn[], now = new Date()): Promise<Hold[]> {
+    const holds: Hold[] = payIns.flatMap((payIn) =>
+      payIn.orders.map((order): Hold => ({
+        id: newId('hold'),
+        orderId: order.orderId,
+        sellerId: order.sellerId,
+        amount: order.amount,
+        currency: payIn.currency,
+        feeBps: order.feeBps,
+        paymentId: payIn.paymentId,
+        channel: payIn.channel,
+        status: 'held',
+        fee: 0n,
+        released: 0n,
+        refunded: 0n,
+        expiresAt: new Date(now.getTime() + this.config.maxHoldMs),
+        createdAt: now,
+        updatedAt: now,
+        resolvedAt: null,
+        releaseDueAt: null,
+        confirmedAt: null,
+        expiryNotifiedAt: null,
+        overdueAt: null,
+      })),
+    );
     await this.holds.insertMany(tx, holds);
+    await this.ledger.postMany(tx, payIns.map(payInPosting));
     return holds;
   }
 

@@ -153,7 +153,7 @@ describe('HoldExpiryService (MAX_HOLD)', () => {
     expect(await row(disputed)).toMatchObject({ status: 'frozen', overdue_at: expect.any(Date) });
     expect(await row(notYet)).toMatchObject({ status: 'held', overdue_at: null });
     expect(await ledger.balance(Accounts.escrow(shipped.orderId), 'CNY')).toBe(10_000n);
-    const overdue = await new EscrowService(databaseOf(dataSource), config).listOverdue(100);
+    const overdue = await new EscrowService(databaseOf(dataSource), config, ledger).listOverdue(100);
     expect(overdue.data.map((hold) => hold.id)).toEqual(
       expect.arrayContaining([shipped.holdId, disputed.holdId]),
     );

@@ -7,11 +7,6 @@ import { HoldRef, HoldRepository } from './hold.repository';
 import { decideExpiry, expiryNoticeDue } from './hold.state';
 import { toHoldObject } from './hold.types';
 
-/**
- * The only channel so far: a refund goes back through the channel the buyer paid with, and the
- * sandbox acquirer is the one channel there is (escrow cannot see the payment's own channel).
- */
-const REFUND_CHANNEL = 'sandbox';
 const NOTICE_CHUNK = 200;
 
 export type ExpiryOutcome = 'refunded' | 'flagged' | 'none';
@@ -87,9 +82,7 @@ export class HoldExpiryService {
         return 'flagged';
       }
       if (!(await this.holds.markRefunded(tx, hold.id, hold.amount, now))) return 'none';
-      if (!(await this.orders.transition(tx, order.id, ['paid'], 'refunded', {}, now))) {
-        throw new Error(`Order ${order.id} changed under its lock`);
-      }
+      await this.orders.markRefunded(tx, order, now);
       await this.ledger.post(tx, {
         reference: `hold-expiry-refund:${hold.id}`,
         kind: 'refund',
@@ -97,7 +90,7 @@ export class HoldExpiryService {
         metadata: { hold_id: hold.id, reason: 'max_hold' },
         postings: [
           { account: Accounts.escrow(order.id), currency: hold.currency, amount: -hold.amount },
-          { account: Accounts.channel(REFUND_CHANNEL), currency: hold.currency, amount: hold.amount },
+          { account: Accounts.channel(hold.channel), currency: hold.currency, amount: hold.amount },
         ],
       });
       await this.outbox.record(

@@ -13,6 +13,7 @@ interface HoldRow {
   released: string;
   refunded: string;
   payment_id: string;
+  channel: string;
   expires_at: Date;
   created_at: Date;
   updated_at: Date;
@@ -36,6 +37,7 @@ export function toHold(row: HoldRow): Hold {
     released: BigInt(row.released),
     refunded: BigInt(row.refunded),
     paymentId: row.payment_id,
+    channel: row.channel,
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -67,8 +69,8 @@ export class HoldRepository {
   async insertMany(tx: Tx, holds: Hold[]): Promise<void> {
     if (holds.length === 0) return;
     await tx.query(
-      `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, expires_at, created_at, updated_at)
-       VALUES ${holds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, channel, expires_at, created_at, updated_at)
+       VALUES ${holds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       holds.flatMap((hold) => [
         hold.id,
         hold.orderId,
@@ -78,6 +80,7 @@ export class HoldRepository {
         hold.feeBps,
         hold.status,
         hold.paymentId,
+        hold.channel,
         hold.expiresAt,
         hold.createdAt,
         hold.updatedAt,

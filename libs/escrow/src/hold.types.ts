@@ -16,6 +16,8 @@ export interface Hold {
   released: bigint;
   refunded: bigint;
   paymentId: string;
+  /** The payment channel the money came through (and goes back through). */
+  channel: string;
   expiresAt: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -30,13 +32,13 @@ export interface Hold {
   overdueAt: Date | null;
 }
 
-export interface NewHold {
-  orderId: string;
-  sellerId: string;
+/** A successful payment whose money escrow takes in: one hold per order it paid. */
+export interface PayIn {
+  paymentId: string;
+  channel: string;
   amount: bigint;
   currency: string;
-  feeBps: number;
-  paymentId: string;
+  orders: { orderId: string; sellerId: string; amount: bigint; feeBps: number }[];
 }
 
 /** A hold as events and the admin API show it (API.md, Events): amounts are JSON integers. */

@@ -9,7 +9,7 @@ export {
 } from './escrow.jobs';
 export type { HoldJobData } from './escrow.jobs';
 export { EscrowModule } from './escrow.module';
-export { EscrowService } from './escrow.service';
+export { EscrowService, payInPosting } from './escrow.service';
 export { EscrowSweep } from './escrow.sweep';
 export type { SweepReport } from './escrow.sweep';
 export { HoldExpiryService } from './hold-expiry.service';
@@ -32,7 +32,7 @@ export {
 export type { RefusalCode, ReleaseDecision, ReleaseSkip, ShipmentMethod } from './hold.state';
 export { escrowMigrations } from './migrations';
 export { HOLD_STATUSES, toHoldObject, toHoldSummary } from './hold.types';
-export type { Hold, HoldObject, HoldStatus, NewHold } from './hold.types';
+export type { Hold, HoldObject, HoldStatus, PayIn } from './hold.types';
 export { ReceiptService } from './receipt.service';
 export type { ReceiptConfirmation, ShipmentInput } from './receipt.service';
 export { releasePosting, ReleaseService } from './release.service';

@@ -1,15 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  isVisibleTo,
-  latestPaymentOf,
-  Order,
-  OrderNotFoundError,
-  OrdersService,
-  PAYMENT_SUMMARIES,
-  PaymentSummaries,
-  toOrderResource,
-} from '@danbao/orders';
-import { OutboxRelay, OutboxService } from '@danbao/notifications';
+import { isVisibleTo, Order, OrderEvents, OrderNotFoundError, OrdersService } from '@danbao/orders';
+import { OutboxRelay } from '@danbao/notifications';
 import { APP_CONFIG, AppConfig, Principal, runInTransaction, Database } from '@danbao/platform';
 import { EscrowStateError, InvalidExtensionError } from './escrow.errors';
 import { EscrowJobs } from './escrow.jobs';
@@ -57,10 +48,9 @@ export class ReceiptService {
     @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
-    @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(OrderEvents) private readonly orderEvents: OrderEvents,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
     @Inject(EscrowJobs) private readonly jobs: EscrowJobs,
-    @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
   ) {}
 
   /** Ships a paid order (its seller, or the marketplace): the receipt deadline starts now. */
@@ -74,36 +64,15 @@ export class ReceiptService {
         now.getTime() + receiptWindowMs(input.method, order.autoConfirmDays, this.config),
       );
       const shipment = {
-        shipment_method: input.method,
-        shipment_carrier: input.carrier ?? null,
-        shipment_tracking_number: input.trackingNumber ?? null,
-        shipped_at: now,
-        auto_confirm_at: autoConfirmAt,
+        method: input.method,
+        carrier: input.carrier ?? null,
+        trackingNumber: input.trackingNumber ?? null,
       };
-      if (!(await this.orders.transition(tx, orderId, ['paid'], 'shipped', shipment, now))) {
-        throw new Error(`Order ${orderId} changed under its lock`);
-      }
+      const shipped = await this.orders.markShipped(tx, order, shipment, autoConfirmAt, now);
       await this.holds.setReleaseDue(tx, hold!.id, autoConfirmAt, now);
-      const shipped: Order = {
-        ...order,
-        status: 'shipped',
-        shipmentMethod: input.method,
-        shipmentCarrier: input.carrier ?? null,
-        shipmentTrackingNumber: input.trackingNumber ?? null,
-        shippedAt: now,
-        autoConfirmAt,
-        updatedAt: now,
-      };
-      const payments = await this.payments.byId(tx, order.latestPaymentId ? [order.latestPaymentId] : []);
-      await this.outbox.record(
+      await this.orderEvents.record(
         tx,
-        'order.shipped',
-        orderId,
-        toOrderResource(shipped, {
-          publicUrl: this.config.publicUrl,
-          latestPayment: latestPaymentOf(payments, shipped),
-          hold: toHoldSummary(hold!),
-        }),
+        [{ type: 'order.shipped', order: shipped, hold: toHoldSummary(hold!) }],
         now,
       );
       return { order: shipped, hold: hold! };
@@ -140,7 +109,6 @@ export class ReceiptService {
       }
       extensionMs = this.config.receiptExtensionMs;
     }
-    const flag = principal.role === 'buyer' ? 'buyer_extended' : 'seller_extended';
 
     const { order, hold } = await runInTransaction(this.db, async (tx) => {
       const order = await this.orders.lock(tx, orderId);
@@ -149,15 +117,8 @@ export class ReceiptService {
       const already = principal.role === 'buyer' ? order.buyerExtended : order.sellerExtended;
       check(canExtendReceipt(order.status, hold, already));
       const autoConfirmAt = new Date(order.autoConfirmAt!.getTime() + extensionMs);
-      await this.orders.update(tx, orderId, { auto_confirm_at: autoConfirmAt, [flag]: 1 }, now);
+      const extended = await this.orders.extendDeadline(tx, order, autoConfirmAt, principal.role, now);
       await this.holds.setReleaseDue(tx, hold!.id, autoConfirmAt, now);
-      const extended: Order = {
-        ...order,
-        autoConfirmAt,
-        buyerExtended: order.buyerExtended || principal.role === 'buyer',
-        sellerExtended: order.sellerExtended || principal.role === 'seller',
-        updatedAt: now,
-      };
       return { order: extended, hold: hold! };
     });
     // The deadline job at the old time finds the hold not yet due and does nothing.

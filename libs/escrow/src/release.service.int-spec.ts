@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService, ledgerMigrations } from '@danbao/ledger';
 import { notificationsMigrations, OutboxService } from '@danbao/notifications';
-import { OrdersService, ordersMigrations } from '@danbao/orders';
+import { OrderEvents, OrdersService, ordersMigrations } from '@danbao/orders';
 import {
   AppConfig,
   createDataSource,
@@ -47,15 +47,13 @@ describe('ReleaseService (batched releases)', () => {
     config = testConfig(database.databaseUrl, testQueuePrefix());
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
     ledger = new LedgerService(databaseOf(dataSource));
-    // This database has no checkout tables: the orders here have no payment to show.
-    const noPayments = { byId: async () => new Map() };
+    const outbox = new OutboxService();
     sut = new ReleaseService(
       databaseOf(dataSource),
-      config,
       new OrdersService(databaseOf(dataSource)),
+      new OrderEvents(config, outbox),
       ledger,
-      new OutboxService(),
-      noPayments,
+      outbox,
     );
   });
 

@@ -2,15 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Accounts, LedgerService, PostInput } from '@danbao/ledger';
 import { splitFee } from '@danbao/money';
 import { OutboxService } from '@danbao/notifications';
-import {
-  latestPaymentOf,
-  Order,
-  OrdersService,
-  PAYMENT_SUMMARIES,
-  PaymentSummaries,
-  toOrderResource,
-} from '@danbao/orders';
-import { APP_CONFIG, AppConfig, runInTransaction, type Tx, Database } from '@danbao/platform';
+import { Order, OrderEvents, OrdersService } from '@danbao/orders';
+import { Database, runInTransaction, type Tx } from '@danbao/platform';
 import { HoldRef, HoldRepository, ReleaseRow } from './hold.repository';
 import { decideRelease, ReleaseSkip } from './hold.state';
 import { Hold, toHoldObject, toHoldSummary } from './hold.types';
@@ -51,11 +44,10 @@ export class ReleaseService {
 
   constructor(
     @Inject(Database) private readonly db: Database,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(OrderEvents) private readonly orderEvents: OrderEvents,
     @Inject(LedgerService) private readonly ledger: LedgerService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
-    @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
   ) {}
 
   /** Releases what is due among these holds; the outcome of each, by hold id. */
@@ -138,26 +130,18 @@ export class ReleaseService {
 
     const rows: ReleaseRow[] = releasing.map(({ hold, fee, net }) => ({ id: hold.id, fee, net }));
     const changedHolds = await this.holds.markReleased(tx, rows, now);
-    const changedOrders = await this.orders.transitionMany(
+    if (changedHolds !== releasing.length) {
+      throw new Error(`Release batch changed ${changedHolds} holds of ${releasing.length}`);
+    }
+    const completed = await this.orders.markCompleted(
       tx,
-      releasing.map(({ order }) => order.id),
-      ['shipped', 'paid'],
-      'completed',
-      { completed_at: now },
+      releasing.map(({ order }) => order),
       now,
     );
-    if (changedHolds !== releasing.length || changedOrders !== releasing.length) {
-      throw new Error(
-        `Release batch changed ${changedHolds} holds and ${changedOrders} orders of ${releasing.length}`,
-      );
-    }
-    const payments = await this.payments.byId(
-      tx,
-      releasing.flatMap(({ order }) => (order.latestPaymentId ? [order.latestPaymentId] : [])),
-    );
+    // Hold and order events in one INSERT, the order's composed by OrderEvents.
     await this.outbox.recordMany(
       tx,
-      releasing.flatMap(({ hold, order, fee, net }) => {
+      releasing.flatMap(({ hold, fee, net }, index) => {
         const released: Hold = {
           ...hold,
           status: 'released',
@@ -166,18 +150,13 @@ export class ReleaseService {
           resolvedAt: now,
           updatedAt: now,
         };
-        const completed: Order = { ...order, status: 'completed', completedAt: now, updatedAt: now };
         return [
           { type: 'hold.released' as const, objectId: hold.id, object: toHoldObject(released) },
-          {
-            type: 'order.completed' as const,
-            objectId: order.id,
-            object: toOrderResource(completed, {
-              publicUrl: this.config.publicUrl,
-              latestPayment: latestPaymentOf(payments, completed),
-              hold: toHoldSummary(released),
-            }),
-          },
+          this.orderEvents.entry({
+            type: 'order.completed',
+            order: completed[index],
+            hold: toHoldSummary(released),
+          }),
         ];
       }),
       now,

@@ -3,4 +3,4 @@ export { NotificationsModule } from './notifications.module';
 export { NOTIFICATION_JOBS, OutboxRelay } from './outbox.relay';
 export type { DeliverEventData } from './outbox.relay';
 export { OutboxService } from './outbox.service';
-export type { EventType, RecordedEvent } from './outbox.service';
+export type { EventType, OutboxEntry, RecordedEvent } from './outbox.service';

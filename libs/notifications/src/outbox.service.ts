@@ -19,6 +19,13 @@ export type EventType =
   | 'payout.paid'
   | 'payout.failed';
 
+/** An event to record: its type, the id of the object it is about, and that object as it is now. */
+export interface OutboxEntry {
+  type: EventType;
+  objectId: string;
+  object: unknown;
+}
+
 export interface RecordedEvent {
   id: string;
   type: EventType;
@@ -48,11 +55,7 @@ export class OutboxService {
   }
 
   /** Several events in one INSERT, in the caller's transaction (batched releases record two per hold). */
-  async recordMany(
-    tx: Tx,
-    events: { type: EventType; objectId: string; object: unknown }[],
-    now = new Date(),
-  ): Promise<RecordedEvent[]> {
+  async recordMany(tx: Tx, events: OutboxEntry[], now = new Date()): Promise<RecordedEvent[]> {
     if (events.length === 0) return [];
     const recorded = events.map((event) => ({
       objectId: event.objectId,

@@ -1,13 +1,13 @@
 export { ordersMigrations } from './migrations';
-export { OrderNotFoundError, OrderStateError } from './order.errors';
+export { InvalidOrderError, OrderNotFoundError, OrderStateError } from './order.errors';
+export { OrderEvents } from './order.events';
+export type { OrderEvent, OrderEventType } from './order.events';
 export { canTransition, isFinal, ORDER_STATUSES } from './order.state';
 export type { OrderStatus } from './order.state';
-export type { NewOrder, Order, OrderFilter, Page } from './order.types';
+export type { NewOrder, Order, OrderFilter, Page, PaymentSummary, Shipment } from './order.types';
 export { toOrder } from './order.repository';
 export type { OrderRow } from './order.repository';
 export { OrdersModule } from './orders.module';
 export { isVisibleTo, OrdersService, scopeFilter } from './orders.service';
 export { toOrderResource } from './order.resource';
-export type { HoldSummary, OrderResource, PaymentSummary } from './order.resource';
-export { latestPaymentOf, PAYMENT_SUMMARIES } from './payment-summaries';
-export type { PaymentSummaries } from './payment-summaries';
+export type { HoldSummary, OrderResource } from './order.resource';

@@ -1,6 +1,6 @@
 import { affectedRows, type Tx } from '@danbao/platform';
 import type { OrderStatus } from './order.state';
-import type { NewOrder, Order, OrderFilter, Page } from './order.types';
+import type { NewOrder, Order, OrderFilter, Page, PaymentSummary } from './order.types';
 
 /** An orders row as mysql2 returns it (other libs JOIN orders into their locking reads). */
 export interface OrderRow {
@@ -17,6 +17,10 @@ export interface OrderRow {
   status: OrderStatus;
   checkout_session_id: string;
   latest_payment_id: string | null;
+  latest_payment_status: PaymentSummary['status'] | null;
+  latest_payment_card_brand: string | null;
+  latest_payment_card_last4: string | null;
+  latest_payment_failure_code: string | null;
   pending_payment_id: string | null;
   shipment_method: string | null;
   shipment_carrier: string | null;
@@ -33,6 +37,17 @@ export interface OrderRow {
   updated_at: Date;
 }
 
+function latestPaymentOf(row: OrderRow): PaymentSummary | null {
+  if (row.latest_payment_id === null || row.latest_payment_status === null) return null;
+  return {
+    id: row.latest_payment_id,
+    status: row.latest_payment_status,
+    card_brand: row.latest_payment_card_brand ?? '',
+    card_last4: row.latest_payment_card_last4 ?? '',
+    ...(row.latest_payment_failure_code ? { failure_code: row.latest_payment_failure_code } : {}),
+  };
+}
+
 export function toOrder(row: OrderRow): Order {
   return {
     id: row.id,
@@ -47,7 +62,7 @@ export function toOrder(row: OrderRow): Order {
     metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
     status: row.status,
     checkoutSessionId: row.checkout_session_id,
-    latestPaymentId: row.latest_payment_id,
+    latestPayment: latestPaymentOf(row),
     pendingPaymentId: row.pending_payment_id,
     shipmentMethod: row.shipment_method,
     shipmentCarrier: row.shipment_carrier,
@@ -148,48 +163,75 @@ export class OrderRepository {
     return { data: rows.slice(0, limit).map(toOrder), hasMore: rows.length > limit };
   }
 
-  /** Guarded status change: affects the row only while it is still in `from`. */
-  async transition(
-    tx: Tx,
-    id: string,
-    from: OrderStatus[],
-    to: OrderStatus,
-    set: Record<string, unknown>,
-    now: Date,
-  ): Promise<boolean> {
-    const columns = Object.keys(set);
-    const result = await tx.query(
-      `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
-       WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
-      [to, ...columns.map((column) => set[column]), now, id, ...from],
-    );
-    return affectedRows(result) === 1;
-  }
-
-  /** The guarded change of several orders in one statement; returns how many rows it changed. */
-  async transitionMany(
+  /**
+   * A guarded change of the given orders: the columns of `set` (names written in this file only,
+   * by the intent-named methods of OrdersService) change on the rows that are still in one of the
+   * `from` statuses; `to` is the new status, or undefined to keep it. Returns the rows changed.
+   */
+  async change(
     tx: Tx,
     ids: string[],
-    from: OrderStatus[],
-    to: OrderStatus,
-    set: Record<string, unknown>,
+    from: readonly OrderStatus[],
+    to: OrderStatus | undefined,
+    set: OrderColumns,
     now: Date,
   ): Promise<number> {
     if (ids.length === 0) return 0;
-    const columns = Object.keys(set);
+    const assignments: [string, unknown][] = [
+      ...(to === undefined ? [] : ([['status', to]] as [string, unknown][])),
+      ...Object.entries(set),
+      ['updated_at', now],
+    ];
     const result = await tx.query(
-      `UPDATE orders SET status = ?, ${columns.map((column) => `${column} = ?`).join(', ')}${columns.length ? ', ' : ''}updated_at = ?
+      `UPDATE orders SET ${assignments.map(([column]) => `${column} = ?`).join(', ')}
        WHERE id IN (${ids.map(() => '?').join(',')}) AND status IN (${from.map(() => '?').join(',')})`,
-      [to, ...columns.map((column) => set[column]), now, ...ids, ...from],
+      [...assignments.map(([, value]) => value), ...ids, ...from],
     );
     return affectedRows(result);
   }
 
-  async update(tx: Tx, id: string, set: Record<string, unknown>, now: Date): Promise<void> {
-    const columns = Object.keys(set);
+  /**
+   * Records a payment's final result on its orders: the orders whose payment in flight it was are
+   * free again, and those showing it as their latest payment show its new status.
+   */
+  async recordPaymentResult(
+    tx: Tx,
+    ids: string[],
+    paymentId: string,
+    status: PaymentSummary['status'],
+    failureCode: string | null,
+    now: Date,
+  ): Promise<void> {
+    if (ids.length === 0) return;
     await tx.query(
-      `UPDATE orders SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
-      [...columns.map((column) => set[column]), now, id],
+      `UPDATE orders SET
+         pending_payment_id = CASE WHEN pending_payment_id = ? THEN NULL ELSE pending_payment_id END,
+         latest_payment_status = CASE WHEN latest_payment_id = ? THEN ? ELSE latest_payment_status END,
+         latest_payment_failure_code = CASE WHEN latest_payment_id = ? THEN ? ELSE latest_payment_failure_code END,
+         updated_at = ?
+       WHERE id IN (${ids.map(() => '?').join(',')}) AND (pending_payment_id = ? OR latest_payment_id = ?)`,
+      [paymentId, paymentId, status, paymentId, failureCode, now, ...ids, paymentId, paymentId],
     );
   }
+}
+
+/** The columns the intent-named methods of OrdersService change, by their SQL names. */
+export interface OrderColumns {
+  pending_payment_id?: string | null;
+  latest_payment_id?: string;
+  latest_payment_status?: PaymentSummary['status'];
+  latest_payment_card_brand?: string;
+  latest_payment_card_last4?: string;
+  latest_payment_failure_code?: string | null;
+  paid_at?: Date;
+  cancelled_at?: Date;
+  expired_at?: Date;
+  completed_at?: Date;
+  shipment_method?: string;
+  shipment_carrier?: string | null;
+  shipment_tracking_number?: string | null;
+  shipped_at?: Date;
+  auto_confirm_at?: Date;
+  buyer_extended?: 1;
+  seller_extended?: 1;
 }

@@ -1,15 +1,6 @@
 import { toJsonAmount } from '@danbao/money';
 import type { Order } from './order.types';
 
-/** What the order resource embeds about its latest payment (API.md). */
-export interface PaymentSummary {
-  id: string;
-  status: 'processing' | 'succeeded' | 'failed';
-  card_brand: string;
-  card_last4: string;
-  failure_code?: string;
-}
-
 /** What the order resource embeds about its hold once paid. */
 export interface HoldSummary {
   amount: number;
@@ -24,10 +15,7 @@ const iso = (date: Date | null): string | null => (date ? new Date(date).toISOSt
  * The order as API.md shows it (snake_case, integer amounts), also used as the object of
  * `order.*` events so that webhooks and reads agree.
  */
-export function toOrderResource(
-  order: Order,
-  options: { publicUrl: string; latestPayment?: PaymentSummary; hold?: HoldSummary },
-) {
+export function toOrderResource(order: Order, options: { publicUrl: string; hold?: HoldSummary }) {
   return {
     id: order.id,
     object: 'order' as const,
@@ -42,7 +30,7 @@ export function toOrderResource(
     return_url: order.returnUrl,
     metadata: order.metadata ?? {},
     checkout_url: `${options.publicUrl}/checkout/${order.checkoutSessionId}`,
-    latest_payment: options.latestPayment ?? null,
+    latest_payment: order.latestPayment,
     hold: options.hold ?? null,
     shipment: order.shipmentMethod
       ? {

@@ -1,5 +1,14 @@
 import type { OrderStatus } from './order.state';
 
+/** What an order shows of its latest payment (`latest_payment` in API.md); kept on the order row. */
+export interface PaymentSummary {
+  id: string;
+  status: 'processing' | 'succeeded' | 'failed';
+  card_brand: string;
+  card_last4: string;
+  failure_code?: string;
+}
+
 export interface Order {
   id: string;
   buyerId: string;
@@ -13,7 +22,8 @@ export interface Order {
   metadata: Record<string, string> | null;
   status: OrderStatus;
   checkoutSessionId: string;
-  latestPaymentId: string | null;
+  /** The latest payment submitted for this order (its own session or a cart), as it stands. */
+  latestPayment: PaymentSummary | null;
   pendingPaymentId: string | null;
   shipmentMethod: string | null;
   shipmentCarrier: string | null;
@@ -53,4 +63,11 @@ export interface OrderFilter {
 export interface Page<T> {
   data: T[];
   hasMore: boolean;
+}
+
+/** The shipment an order records when it ships. */
+export interface Shipment {
+  method: string;
+  carrier: string | null;
+  trackingNumber: string | null;
 }

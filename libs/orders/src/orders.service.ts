@@ -1,18 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Principal, type Tx, Database } from '@danbao/platform';
-import { OrderNotFoundError, OrderStateError } from './order.errors';
-import { OrderRepository } from './order.repository';
-import { canTransition, type OrderStatus } from './order.state';
-import type { NewOrder, Order, OrderFilter, Page } from './order.types';
-
-/**
- * Every status change is checked against the lifecycle table before its guarded UPDATE runs, so
- * the table in order.state.ts is the one place the lifecycle is written down.
- */
-function assertTransitions(from: OrderStatus[], to: OrderStatus): void {
-  const illegal = from.find((status) => !canTransition(status, to));
-  if (illegal) throw new Error(`Order lifecycle has no transition ${illegal} -> ${to}`);
-}
+import { type Tx, Database } from '@danbao/platform';
+import type { Principal } from '@danbao/platform';
+import { InvalidOrderError, OrderNotFoundError, OrderStateError } from './order.errors';
+import { OrderColumns, OrderRepository } from './order.repository';
+import { canTransition, ORDER_STATUSES, type OrderStatus } from './order.state';
+import type { NewOrder, Order, OrderFilter, Page, PaymentSummary, Shipment } from './order.types';
 
 /** Whether a principal may see an order: the marketplace and admins all, a buyer or seller its own. */
 export function isVisibleTo(order: Order, principal: Principal): boolean {
@@ -35,14 +27,37 @@ export function scopeFilter(filter: OrderFilter, principal: Principal): OrderFil
 }
 
 /**
- * Orders: creation, reads scoped to who asks, and the guarded status changes other libs call
- * inside their own transactions (payment, expiry, shipment, completion).
+ * Orders: creation, reads scoped to who asks, and the guarded changes other libs call inside
+ * their own transactions, each named for what happened (paid, shipped, completed, ...). The
+ * `from` status of each change comes from the lifecycle table in order.state.ts, the one place
+ * the lifecycle is written down; the caller holds the orders' locks, so every change must apply.
  */
 @Injectable()
 export class OrdersService {
   private readonly repository = new OrderRepository();
 
   constructor(@Inject(Database) private readonly db: Database) {}
+
+  /**
+   * The rules a new order must meet beyond its fields' shapes: a currency the platform accepts, and
+   * a buyer who is not the seller. Throws InvalidOrderError naming the field.
+   */
+  checkNewOrder(input: { buyerId: string; sellerId: string; currency: string }, currencies: string[]): void {
+    if (!currencies.includes(input.currency)) {
+      throw new InvalidOrderError(
+        'currency_not_supported',
+        `The platform does not accept ${input.currency}; it accepts ${currencies.join(', ')}.`,
+        'currency',
+      );
+    }
+    if (input.buyerId === input.sellerId) {
+      throw new InvalidOrderError(
+        'buyer_is_seller',
+        'The buyer and the seller of an order must differ.',
+        'seller_id',
+      );
+    }
+  }
 
   async insert(tx: Tx, order: NewOrder, now = new Date()): Promise<void> {
     await this.repository.insert(tx, order, now);
@@ -93,33 +108,158 @@ export class OrdersService {
     return this.repository.list(this.db, scoped, limit, startingAfter);
   }
 
-  async transition(
-    tx: Tx,
-    id: string,
-    from: OrderStatus[],
-    to: OrderStatus,
-    set: Record<string, unknown> = {},
-    now = new Date(),
-  ): Promise<boolean> {
-    assertTransitions(from, to);
-    return this.repository.transition(tx, id, from, to, set, now);
+  /**
+   * The buyer submitted a payment for these orders (their own session, or a cart): it is in flight
+   * for each of them, and it is what they show as their latest payment.
+   */
+  async recordPaymentAttempt(tx: Tx, orders: Order[], payment: PaymentSummary, now: Date): Promise<Order[]> {
+    await this.repository.change(
+      tx,
+      orders.map((order) => order.id),
+      ['awaiting_payment'],
+      undefined,
+      {
+        pending_payment_id: payment.id,
+        latest_payment_id: payment.id,
+        latest_payment_status: payment.status,
+        latest_payment_card_brand: payment.card_brand,
+        latest_payment_card_last4: payment.card_last4,
+        latest_payment_failure_code: payment.failure_code ?? null,
+      },
+      now,
+    );
+    return orders.map((order) => ({
+      ...order,
+      pendingPaymentId: payment.id,
+      latestPayment: payment,
+      updatedAt: now,
+    }));
   }
 
-  /** transition() for several orders in one statement (batched releases); returns the rows changed. */
-  async transitionMany(
+  /**
+   * A payment of these orders ended without paying them (declined, or succeeded when they could no
+   * longer take it): it is no longer in flight, and orders showing it show its final status.
+   */
+  async recordPaymentResult(
     tx: Tx,
-    ids: string[],
-    from: OrderStatus[],
-    to: OrderStatus,
-    set: Record<string, unknown> = {},
-    now = new Date(),
-  ): Promise<number> {
-    assertTransitions(from, to);
-    return this.repository.transitionMany(tx, ids, from, to, set, now);
+    orders: Order[],
+    paymentId: string,
+    status: 'succeeded' | 'failed',
+    failureCode: string | null,
+    now: Date,
+  ): Promise<void> {
+    await this.repository.recordPaymentResult(
+      tx,
+      orders.map((order) => order.id),
+      paymentId,
+      status,
+      failureCode,
+      now,
+    );
   }
 
-  async update(tx: Tx, id: string, set: Record<string, unknown>, now = new Date()): Promise<void> {
-    await this.repository.update(tx, id, set, now);
+  /** The orders' payment succeeded: awaiting_payment → paid; returns them as they are now. */
+  async markPaid(tx: Tx, orders: Order[], now: Date): Promise<Order[]> {
+    await this.changeAll(
+      tx,
+      orders,
+      'paid',
+      {
+        paid_at: now,
+        pending_payment_id: null,
+        latest_payment_status: 'succeeded',
+        latest_payment_failure_code: null,
+      },
+      now,
+    );
+    return orders.map((order) => ({
+      ...order,
+      status: 'paid',
+      paidAt: now,
+      pendingPaymentId: null,
+      latestPayment: order.latestPayment && { ...order.latestPayment, status: 'succeeded' },
+      updatedAt: now,
+    }));
+  }
+
+  /** The order's checkout session expired unpaid: awaiting_payment → expired. */
+  async markExpired(tx: Tx, order: Order, now: Date): Promise<Order> {
+    await this.changeAll(tx, [order], 'expired', { expired_at: now, pending_payment_id: null }, now);
+    return { ...order, status: 'expired', expiredAt: now, pendingPaymentId: null, updatedAt: now };
+  }
+
+  /** The seller shipped: paid → shipped, with the receipt deadline. */
+  async markShipped(
+    tx: Tx,
+    order: Order,
+    shipment: Shipment,
+    autoConfirmAt: Date,
+    now: Date,
+  ): Promise<Order> {
+    await this.changeAll(
+      tx,
+      [order],
+      'shipped',
+      {
+        shipment_method: shipment.method,
+        shipment_carrier: shipment.carrier,
+        shipment_tracking_number: shipment.trackingNumber,
+        shipped_at: now,
+        auto_confirm_at: autoConfirmAt,
+      },
+      now,
+    );
+    return {
+      ...order,
+      status: 'shipped',
+      shipmentMethod: shipment.method,
+      shipmentCarrier: shipment.carrier,
+      shipmentTrackingNumber: shipment.trackingNumber,
+      shippedAt: now,
+      autoConfirmAt,
+      updatedAt: now,
+    };
+  }
+
+  /** Moves a shipped order's receipt deadline, once per party (`by`). */
+  async extendDeadline(
+    tx: Tx,
+    order: Order,
+    autoConfirmAt: Date,
+    by: 'buyer' | 'seller',
+    now: Date,
+  ): Promise<Order> {
+    const changed = await this.repository.change(
+      tx,
+      [order.id],
+      ['shipped'],
+      undefined,
+      {
+        auto_confirm_at: autoConfirmAt,
+        ...(by === 'buyer' ? { buyer_extended: 1 } : { seller_extended: 1 }),
+      },
+      now,
+    );
+    if (changed !== 1) throw new Error(`Order ${order.id} changed under its lock`);
+    return {
+      ...order,
+      autoConfirmAt,
+      buyerExtended: order.buyerExtended || by === 'buyer',
+      sellerExtended: order.sellerExtended || by === 'seller',
+      updatedAt: now,
+    };
+  }
+
+  /** Their holds were released: paid or shipped → completed (one statement for a release batch). */
+  async markCompleted(tx: Tx, orders: Order[], now: Date): Promise<Order[]> {
+    await this.changeAll(tx, orders, 'completed', { completed_at: now }, now);
+    return orders.map((order) => ({ ...order, status: 'completed', completedAt: now, updatedAt: now }));
+  }
+
+  /** The order's money went back to the buyer in full: paid → refunded. */
+  async markRefunded(tx: Tx, order: Order, now: Date): Promise<Order> {
+    await this.changeAll(tx, [order], 'refunded', {}, now);
+    return { ...order, status: 'refunded', updatedAt: now };
   }
 
   /** Cancels an unpaid order with no payment in flight; returns the cancelled order. */
@@ -135,7 +275,35 @@ export class OrdersService {
     if (order.pendingPaymentId !== null) {
       throw new OrderStateError('payment_in_progress', 'A payment for this order is being processed.');
     }
-    await this.repository.transition(tx, id, ['awaiting_payment'], 'cancelled', { cancelled_at: now }, now);
+    await this.changeAll(tx, [order], 'cancelled', { cancelled_at: now }, now);
     return { ...order, status: 'cancelled', cancelledAt: now, updatedAt: now };
+  }
+
+  /**
+   * The guarded status change of locked orders to `to`, from whichever status the lifecycle table
+   * allows it; every order must change, or the caller's transaction is rolled back.
+   */
+  private async changeAll(
+    tx: Tx,
+    orders: Order[],
+    to: OrderStatus,
+    set: OrderColumns,
+    now: Date,
+  ): Promise<void> {
+    if (orders.length === 0) return;
+    const from = ORDER_STATUSES.filter((status) => canTransition(status, to));
+    const changed = await this.repository.change(
+      tx,
+      orders.map((order) => order.id),
+      from,
+      to,
+      set,
+      now,
+    );
+    if (changed !== orders.length) {
+      throw new Error(
+        `${orders.length - changed} of ${orders.length} orders changed under their locks (→ ${to})`,
+      );
+    }
   }
 }

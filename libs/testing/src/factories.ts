@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { Accounts, LedgerService } from '@danbao/ledger';
+import { payInPosting } from '@danbao/escrow';
+import { LedgerService } from '@danbao/ledger';
 import { Database, databaseOf, newId, runInTransaction } from '@danbao/platform';
 
 /*
@@ -80,8 +81,9 @@ export async function makePaidOrders(
     await runInTransaction(asDatabase(dataSource), async (tx) => {
       await tx.query(
         `INSERT INTO orders (id, buyer_id, seller_id, amount, currency, description, fee_bps, auto_confirm_days, status,
-           checkout_session_id, latest_payment_id, paid_at, created_at, updated_at)
-         VALUES ${marks(chunk.length, 14)}`,
+           checkout_session_id, latest_payment_id, latest_payment_status, latest_payment_card_brand,
+           latest_payment_card_last4, paid_at, created_at, updated_at)
+         VALUES ${marks(chunk.length, 17)}`,
         chunk.flatMap((order) => [
           order.orderId,
           order.buyerId,
@@ -94,14 +96,18 @@ export async function makePaidOrders(
           'paid',
           `cs_${order.orderId}`,
           order.paymentId,
+          // The order shows its payment only where the payment row exists too.
+          options.withPayment ? 'succeeded' : null,
+          options.withPayment ? 'visa' : null,
+          options.withPayment ? '4242' : null,
           now,
           now,
           now,
         ]),
       );
       await tx.query(
-        `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, expires_at, created_at, updated_at)
-         VALUES ${marks(chunk.length, 11)}`,
+        `INSERT INTO holds (id, order_id, seller_id, amount, currency, fee_bps, status, payment_id, channel, expires_at, created_at, updated_at)
+         VALUES ${marks(chunk.length, 12)}`,
         chunk.flatMap((order) => [
           order.holdId,
           order.orderId,
@@ -111,6 +117,7 @@ export async function makePaidOrders(
           order.feeBps,
           'held',
           order.paymentId,
+          'sandbox',
           expiresAt,
           now,
           now,
@@ -134,18 +141,18 @@ export async function makePaidOrders(
           ]),
         );
       }
+      // The pay-in posting escrow writes for a real payment.
       await ledger.postMany(
         tx,
-        chunk.map((order) => ({
-          reference: `payment:${order.paymentId}`,
-          kind: 'payment',
-          orderId: order.orderId,
-          metadata: { payment_id: order.paymentId, orders: 1 },
-          postings: [
-            { account: Accounts.channel('sandbox'), currency: order.currency, amount: -order.amount },
-            { account: Accounts.escrow(order.orderId), currency: order.currency, amount: order.amount },
-          ],
-        })),
+        chunk.map((order) =>
+          payInPosting({
+            paymentId: order.paymentId,
+            channel: 'sandbox',
+            amount: order.amount,
+            currency: order.currency,
+            orders: [order],
+          }),
+        ),
       );
     });
     made.push(...chunk.map(({ autoConfirmDays: _unused, ...order }) => order));

@@ -95,9 +95,8 @@ export class CheckoutPagesController {
     if (state !== 'payable') return this.showState(reply, state, session, orders);
     const pending = orders.find((order) => order.pendingPaymentId !== null)?.pendingPaymentId;
     if (pending) return this.redirect(reply, `/checkout/${session.id}/payments/${pending}`);
-    const latest = orders[0]?.latestPaymentId
-      ? await this.checkout.payment(orders[0].latestPaymentId)
-      : undefined;
+    const latestPaymentId = orders[0]?.latestPayment?.id;
+    const latest = latestPaymentId ? await this.checkout.payment(latestPaymentId) : undefined;
     const error = latest?.status === 'failed' ? this.failureText(latest) : undefined;
     this.renderForm(request, reply, session, orders, error, 200);
   }

@@ -1,24 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CheckoutService } from '@danbao/checkout';
-import {
-  latestPaymentOf,
-  OrdersService,
-  PAYMENT_SUMMARIES,
-  PaymentSummaries,
-  toOrderResource,
-} from '@danbao/orders';
-import {
-  ApiError,
-  APP_CONFIG,
-  AppConfig,
-  CurrentPrincipal,
-  Principal,
-  Roles,
-  runInTransaction,
-  Database,
-} from '@danbao/platform';
-import { OutboxService } from '@danbao/notifications';
+import { OrdersService } from '@danbao/orders';
+import { APP_CONFIG, AppConfig, CurrentPrincipal, Principal, Roles } from '@danbao/platform';
 import { listAnswer } from '../common/list-query.dto';
 import { CreateOrderDto, ListOrdersQueryDto } from './order.dto';
 import { OrderPresenter } from './order.presenter';
@@ -29,31 +13,14 @@ import { OrderPresenter } from './order.presenter';
 export class OrdersController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(Database) private readonly db: Database,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
-    @Inject(OutboxService) private readonly outbox: OutboxService,
     @Inject(OrderPresenter) private readonly presenter: OrderPresenter,
-    @Inject(PAYMENT_SUMMARIES) private readonly payments: PaymentSummaries,
   ) {}
 
   @Post()
   @Roles('marketplace')
   async create(@Body() body: CreateOrderDto) {
-    if (!this.config.currencies.includes(body.currency)) {
-      throw ApiError.badRequest(
-        'currency_not_supported',
-        `The platform does not accept ${body.currency}; it accepts ${this.config.currencies.join(', ')}.`,
-        'currency',
-      );
-    }
-    if (body.buyer_id === body.seller_id) {
-      throw ApiError.badRequest(
-        'buyer_is_seller',
-        'The buyer and the seller of an order must differ.',
-        'seller_id',
-      );
-    }
     const order = await this.checkout.createOrder({
       buyerId: body.buyer_id,
       sellerId: body.seller_id,
@@ -90,23 +57,6 @@ export class OrdersController {
   @HttpCode(200)
   @Roles('marketplace')
   async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
-    const order = await runInTransaction(this.db, async (tx) => {
-      const cancelled = await this.orders.cancel(tx, id, principal);
-      const payments = await this.payments.byId(
-        tx,
-        cancelled.latestPaymentId ? [cancelled.latestPaymentId] : [],
-      );
-      await this.outbox.record(
-        tx,
-        'order.cancelled',
-        cancelled.id,
-        toOrderResource(cancelled, {
-          publicUrl: this.config.publicUrl,
-          latestPayment: latestPaymentOf(payments, cancelled),
-        }),
-      );
-      return cancelled;
-    });
-    return this.presenter.present(order);
+    return this.presenter.present(await this.checkout.cancelOrder(id, principal));
   }
 }

@@ -1,3 +1,4 @@
 import { Checkout1764000430000 } from './1764000430000-checkout';
+import { BackfillOrderLatestPayment1764000600100 } from './1764000600100-backfill-order-latest-payment';
 
-export const checkoutMigrations = [Checkout1764000430000];
+export const checkoutMigrations = [Checkout1764000430000, BackfillOrderLatestPayment1764000600100];

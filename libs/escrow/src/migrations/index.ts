@@ -1,4 +1,5 @@
 import { Holds1764000420000 } from './1764000420000-holds';
 import { HoldDeadlines1764000500100 } from './1764000500100-hold-deadlines';
+import { HoldChannel1764000600200 } from './1764000600200-hold-channel';
 
-export const escrowMigrations = [Holds1764000420000, HoldDeadlines1764000500100];
+export const escrowMigrations = [Holds1764000420000, HoldDeadlines1764000500100, HoldChannel1764000600200];
