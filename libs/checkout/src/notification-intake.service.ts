@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Histogram } from 'prom-client';
 import {
-  APP_CONFIG,
-  AppConfig,
-  asError,
+  batchElseEach,
   isDuplicateKeyError,
   MicroBatcher,
   REQUEST_BATCHING,
@@ -13,6 +11,7 @@ import {
 } from '@danbao/platform';
 import { NotificationRejectedError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
+import { PaymentChannels } from './payment-channel';
 import { verifySignature } from './signature';
 
 export interface IntakeResult {
@@ -160,7 +159,7 @@ export class NotificationIntakeService {
 
   constructor(
     @Inject(Database) private readonly db: Database,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PaymentChannels) private readonly channels: PaymentChannels,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
   ) {}
 
@@ -169,8 +168,9 @@ export class NotificationIntakeService {
     rawBody: string,
     signatureHeader: string | undefined,
   ): Promise<IntakeResult> {
-    if (channel !== 'sandbox') throw new NotificationRejectedError(`unknown channel ${channel}`);
-    const check = verifySignature(this.config.sandboxChannelSecret, rawBody, signatureHeader);
+    const paymentChannel = this.channels.get(channel);
+    if (!paymentChannel) throw new NotificationRejectedError(`unknown channel ${channel}`);
+    const check = verifySignature(paymentChannel.notificationSecret, rawBody, signatureHeader);
     if (!check.valid) throw new NotificationRejectedError(check.reason);
     const notification = parse(rawBody);
     return this.batcher.submit({ channel, notification, rawBody });
@@ -186,39 +186,37 @@ export class NotificationIntakeService {
    */
   private async receiveBatch(batch: Received[]): Promise<Array<IntakeResult | Error>> {
     intakeBatchSize.observe(batch.length);
-    const bulk = bulkSuccesses(batch);
-    let applied = new Set<string>();
-    if (bulk.size > 0) {
-      try {
-        applied = await runInTransaction(this.db, async (tx) => {
-          const paid = await this.checkout.applySucceededPayments(tx, [...bulk.values()]);
-          const stored = [...bulk.keys()]
-            .filter(({ notification }) => paid.has(notification.data.reference))
-            .map((received) => ({ received, result: appliedResult(received) }));
-          if (stored.length > 0) await storeNotifications(tx, stored);
-          return paid;
-        });
-      } catch (error) {
+    return batchElseEach<Received, IntakeResult>(batch, {
+      batch: (members) => this.applyInBulk(members),
+      alone: (received) => this.receiveOne(received),
+      onBatchFailure: (error, members) =>
         this.logger.warn(
-          { notifications: bulk.size, err: String(error) },
+          { notifications: members.length, err: String(error) },
           'batched notifications failed together; deciding each alone',
-        );
-        applied = new Set();
-      }
-    }
-    const results: Array<IntakeResult | Error> = [];
-    for (const received of batch) {
-      if (bulk.has(received) && applied.has(received.notification.data.reference)) {
-        results.push(appliedResult(received));
-        continue;
-      }
-      try {
-        results.push(await this.receiveOne(received));
-      } catch (error) {
-        results.push(asError(error));
-      }
-    }
-    return results;
+        ),
+    });
+  }
+
+  /**
+   * The bulk path of a batch: its clean successes applied and stored in one transaction. Answers
+   * their results, and undefined for every other member (decided alone afterwards).
+   */
+  private async applyInBulk(batch: Received[]): Promise<Array<IntakeResult | undefined>> {
+    const bulk = bulkSuccesses(batch);
+    if (bulk.size === 0) return batch.map(() => undefined);
+    const applied = await runInTransaction(this.db, async (tx) => {
+      const paid = await this.checkout.applySucceededPayments(tx, [...bulk.values()]);
+      const stored = [...bulk.keys()]
+        .filter(({ notification }) => paid.has(notification.data.reference))
+        .map((received) => ({ received, result: appliedResult(received) }));
+      if (stored.length > 0) await storeNotifications(tx, stored);
+      return paid;
+    });
+    return batch.map((received) =>
+      bulk.has(received) && applied.has(received.notification.data.reference)
+        ? appliedResult(received)
+        : undefined,
+    );
   }
 
   /** One notification in its own transaction: applied, then stored with its outcome. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NewOrder, OrdersService } from '@danbao/orders';
 import {
   asError,
+  batchElseEach,
   MicroBatcher,
   QueueRegistry,
   REQUEST_BATCHING,
@@ -62,31 +63,23 @@ export class OrderCreationBatcher {
       creations.map((creation) => creation.session),
       this.logger,
     );
-    let results: Array<true | Error>;
-    try {
-      await runInTransaction(this.db, (tx) => this.insertAll(tx, creations));
-      results = creations.map(() => true);
-    } catch (error) {
-      if (creations.length === 1) {
-        results = [await this.storedDespite(creations[0], error)];
-      } else {
+    const results = await batchElseEach<OrderCreation, true>(creations, {
+      batch: async (members) => {
+        await runInTransaction(this.db, (tx) => this.insertAll(tx, members));
+        return members.map(() => true as const);
+      },
+      alone: async (creation) => {
+        await runInTransaction(this.db, (tx) => this.insertAll(tx, [creation]));
+        return true;
+      },
+      failed: (error, creation) => this.storedDespite(creation, error),
+      batchOfOneIsAlone: true,
+      onBatchFailure: (error, members) =>
         this.logger.warn(
-          { orders: creations.length, err: String(error) },
+          { orders: members.length, err: String(error) },
           'order batch failed; creating its orders one by one',
-        );
-        // In arrival order, one after the other: deterministic (of two members with one id the
-        // first wins), and a failing batch is rare enough not to need more.
-        results = [];
-        for (const creation of creations) {
-          results.push(
-            await runInTransaction(this.db, (tx) => this.insertOne(tx, creation)).then(
-              () => true as const,
-              (memberError: unknown) => this.storedDespite(creation, memberError),
-            ),
-          );
-        }
-      }
-    }
+        ),
+    });
     await scheduled;
     if (results.every((result) => result !== true))
       await unscheduleExpiries(
@@ -121,11 +114,5 @@ export class OrderCreationBatcher {
       // The database is unreachable: the original error says more.
     }
     return asError(error);
-  }
-
-  /** The single-order path: what creating an order was before batching. */
-  private async insertOne(tx: Tx, { order, session }: OrderCreation): Promise<void> {
-    await this.orders.insert(tx, order, order.createdAt);
-    await this.repository.insertSession(tx, session);
   }
 }

@@ -3,7 +3,7 @@ import { Accounts, LedgerService, PostInput } from '@danbao/ledger';
 import { splitFee } from '@danbao/money';
 import { OutboxService } from '@danbao/notifications';
 import { Order, OrderEvents, OrdersService } from '@danbao/orders';
-import { Database, runInTransaction, type Tx } from '@danbao/platform';
+import { batchElseEach, Database, runInTransaction, type Tx } from '@danbao/platform';
 import { HoldRef, HoldRepository, ReleaseRow } from './hold.repository';
 import { decideRelease, ReleaseSkip } from './hold.state';
 import { Hold, toHoldObject, toHoldSummary } from './hold.types';
@@ -55,27 +55,21 @@ export class ReleaseService {
     const unique = refs.filter(
       (ref, index) => refs.findIndex((other) => other.holdId === ref.holdId) === index,
     );
-    if (unique.length === 0) return new Map();
-    try {
-      return await this.commit(unique, hooks);
-    } catch (error) {
-      if (unique.length === 1)
-        return new Map([[unique[0].holdId, { status: 'failed', error: error as Error }]]);
-      this.logger.warn(
-        { err: (error as Error).message, holds: unique.length },
-        'release batch failed; releasing its members one by one',
-      );
-    }
-    const outcomes = new Map<string, ReleaseOutcome>();
-    for (const ref of unique) {
-      try {
-        const [outcome] = (await this.commit([ref], hooks)).values();
-        outcomes.set(ref.holdId, outcome);
-      } catch (error) {
-        outcomes.set(ref.holdId, { status: 'failed', error: error as Error });
-      }
-    }
-    return outcomes;
+    const outcomes = await batchElseEach<HoldRef, ReleaseOutcome>(unique, {
+      batch: async (members) => {
+        const byHold = await this.commit(members, hooks);
+        return members.map((ref) => byHold.get(ref.holdId));
+      },
+      alone: async (ref) => [...(await this.commit([ref], hooks)).values()][0],
+      failed: (error) => ({ status: 'failed', error }),
+      batchOfOneIsAlone: true,
+      onBatchFailure: (error, members) =>
+        this.logger.warn(
+          { err: error.message, holds: members.length },
+          'release batch failed; releasing its members one by one',
+        ),
+    });
+    return new Map(unique.map((ref, index) => [ref.holdId, outcomes[index] as ReleaseOutcome]));
   }
 
   private async commit(refs: HoldRef[], hooks: ReleaseHooks): Promise<Map<string, ReleaseOutcome>> {

@@ -87,10 +87,6 @@ const ORDER_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting_payment', ?, ?, ?)";
 
 /** Narrow SQL for orders; every method takes the caller's Tx (its transaction). */
 export class OrderRepository {
-  async insert(tx: Tx, order: NewOrder, now: Date): Promise<void> {
-    await this.insertMany(tx, [{ ...order, createdAt: now }]);
-  }
-
   /**
    * New orders, awaiting payment, in one statement (a batch of creations commits them together);
    * each keeps the creation time its caller answered with.

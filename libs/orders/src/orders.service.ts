@@ -59,10 +59,6 @@ export class OrdersService {
     }
   }
 
-  async insert(tx: Tx, order: NewOrder, now = new Date()): Promise<void> {
-    await this.repository.insert(tx, order, now);
-  }
-
   /** Several new orders in one statement, each with its own creation time. */
   async insertMany(tx: Tx, orders: (NewOrder & { createdAt: Date })[]): Promise<void> {
     await this.repository.insertMany(tx, orders);

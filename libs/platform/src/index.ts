@@ -1,5 +1,6 @@
 export * from './config/config';
 export * from './batching/micro-batcher';
+export * from './batching/batch-else-each';
 export * from './config/config.module';
 export * from './config/duration';
 export * from './database/data-source';
