@@ -35,3 +35,4 @@ export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
 export * from './database/sql';
+export * from './http/openapi';
