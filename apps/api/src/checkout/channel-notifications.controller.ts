@@ -62,12 +62,21 @@ export class NotificationReceivedResponse {
   id!: string;
 
   @ApiProperty({
-    enum: ['applied', 'duplicate', 'flagged', 'ignored'],
+    enum: ['applied', 'duplicate', 'flagged'],
     description: 'a repeat is `duplicate`; a mismatch, unknown reference or late contradiction is `flagged`',
   })
   outcome!: string;
 
-  @ApiPropertyOptional({ example: 'amount_mismatch', description: 'why it was flagged' })
+  @ApiPropertyOptional({
+    enum: [
+      'amount_mismatch',
+      'unknown_reference',
+      'late_contradiction',
+      'refund_required',
+      'unsupported_type',
+    ],
+    description: 'why it was flagged',
+  })
   review_reason?: string;
 }
 
