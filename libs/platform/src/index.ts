@@ -36,3 +36,4 @@ export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
 export * from './database/tx';
 export * from './database/database';
+export * from './http/openapi';

@@ -1,7 +1,20 @@
 import { Body, Controller, Inject, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { Roles, SUBJECT_ID_PATTERN, TokenService } from '@danbao/platform';
+import {
+  ApiPrincipalPost,
+  Roles,
+  SUBJECT_ID_PATTERN,
+  TokenService,
+  VALIDATION_ERRORS,
+} from '@danbao/platform';
 
 export class MintTokenDto {
   @ApiProperty({ enum: ['buyer', 'seller'] })
@@ -21,6 +34,23 @@ export class MintTokenDto {
   ttl_seconds?: number;
 }
 
+export class TokenResponse {
+  @ApiProperty({ enum: ['token'] })
+  object!: 'token';
+
+  @ApiProperty({ description: 'send as `Authorization: Bearer <token>`' })
+  token!: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  expires_at!: string;
+
+  @ApiProperty({ enum: ['buyer', 'seller'] })
+  role!: 'buyer' | 'seller';
+
+  @ApiProperty({ example: 'buyer_42' })
+  subject_id!: string;
+}
+
 @ApiTags('auth')
 @ApiBearerAuth()
 @Controller('v1/auth/tokens')
@@ -30,6 +60,9 @@ export class TokensController {
   /** The marketplace mints a short-lived token bound to one of its buyers or sellers. */
   @Post()
   @Roles('marketplace')
+  @ApiOperation({ summary: 'Mint a short-lived token for one buyer or seller (marketplace)' })
+  @ApiCreatedResponse({ type: TokenResponse })
+  @ApiPrincipalPost(VALIDATION_ERRORS)
   mint(@Body() body: MintTokenDto) {
     const minted = this.tokens.mint(body.role, body.subject_id, body.ttl_seconds ?? 900);
     return {

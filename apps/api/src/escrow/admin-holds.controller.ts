@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EscrowService, Hold, toHoldObject } from '@danbao/escrow';
-import { Roles } from '@danbao/platform';
+import { ApiListResponse, ApiPrincipalGet, Roles, VALIDATION_ERRORS } from '@danbao/platform';
 import { listAnswer } from '../common/list-query.dto';
-import { ListHoldsQueryDto } from './escrow.dto';
+import { AdminHoldResponse, ListHoldsQueryDto } from './escrow.dto';
 
 const iso = (date: Date | null): string | null => (date ? new Date(date).toISOString() : null);
 
@@ -26,6 +26,9 @@ export class AdminHoldsController {
 
   @Get()
   @Roles('admin')
+  @ApiOperation({ summary: 'Holds past MAX_HOLD that need a person (admin), oldest first' })
+  @ApiListResponse(AdminHoldResponse, 'A page, oldest first')
+  @ApiPrincipalGet(VALIDATION_ERRORS)
   async list(@Query() query: ListHoldsQueryDto) {
     const page = await this.escrow.listOverdue(query.limit ?? 20, query.starting_after);
     return listAnswer({ data: page.data.map(toAdminHold), hasMore: page.hasMore });

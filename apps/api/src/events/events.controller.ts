@@ -1,14 +1,61 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { OutboxService } from '@danbao/notifications';
-import { Roles, Database } from '@danbao/platform';
+import { ApiListResponse, ApiPrincipalGet, Database, Roles, VALIDATION_ERRORS } from '@danbao/platform';
 import { ListQueryDto, listAnswer } from '../common/list-query.dto';
+import { HoldResponse } from '../escrow/escrow.dto';
+import { OrderResponse } from '../orders/order.dto';
+
+/** The event types the platform records today (API.md lists more, for features still to come). */
+const EVENT_TYPES = [
+  'order.paid',
+  'order.shipped',
+  'order.completed',
+  'order.cancelled',
+  'order.expired',
+  'hold.released',
+  'hold.refunded',
+  'hold.expiring',
+];
 
 export class ListEventsQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ example: 'order.paid', description: `one of ${EVENT_TYPES.join(', ')}` })
   @IsOptional()
   @Matches(/^[a-z]+\.[a-z_]+$/, { message: 'type must be an event type like order.paid' })
   type?: string;
+}
+
+@ApiExtraModels(OrderResponse, HoldResponse)
+export class EventResponse {
+  @ApiProperty({ example: 'evt_01m8t4324m7rj0x17c6760pqtf' })
+  id!: string;
+
+  @ApiProperty({ enum: EVENT_TYPES })
+  type!: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({
+    type: 'object',
+    required: ['object'],
+    properties: {
+      object: {
+        description: 'the order (`order.*`) or the hold (`hold.*`) as it was then',
+        oneOf: [{ $ref: getSchemaPath(OrderResponse) }, { $ref: getSchemaPath(HoldResponse) }],
+      },
+    },
+  })
+  data!: { object: unknown };
 }
 
 @ApiTags('events')
@@ -22,6 +69,12 @@ export class EventsController {
 
   @Get()
   @Roles('marketplace')
+  @ApiOperation({
+    summary: 'Events recorded with the changes they report, newest first (marketplace)',
+    description: 'Nothing is delivered outside the platform yet: read events here.',
+  })
+  @ApiListResponse(EventResponse)
+  @ApiPrincipalGet(VALIDATION_ERRORS)
   async list(@Query() query: ListEventsQueryDto) {
     return listAnswer(
       await this.outbox.list(this.db, {

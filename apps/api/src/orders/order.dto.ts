@@ -110,14 +110,23 @@ export class CreateOrderDto {
 }
 
 export class ListOrdersQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ enum: ORDER_STATUSES })
   @IsOptional()
   @IsIn(ORDER_STATUSES)
   status?: OrderStatus;
 
+  @ApiPropertyOptional({
+    example: 'seller_7',
+    description: "a seller token's own id only (another answers an empty list)",
+  })
   @IsOptional()
   @Matches(SUBJECT_ID_PATTERN)
   seller_id?: string;
 
+  @ApiPropertyOptional({
+    example: 'buyer_42',
+    description: "a buyer token's own id only (another answers an empty list)",
+  })
   @IsOptional()
   @Matches(SUBJECT_ID_PATTERN)
   buyer_id?: string;
@@ -147,4 +156,157 @@ function ArraySize(min: number, max: number) {
           new Set(value).size === value.length,
       },
     });
+}
+
+/** An amount in minor units, as every money field of an answer is: a JSON integer. */
+export const money = (description: string, minimum = 0, maximum = MAX_AMOUNT) =>
+  ApiProperty({ type: 'integer', minimum, maximum, example: 1999, description });
+
+const timestamp = (description: string) =>
+  ApiProperty({ type: 'string', format: 'date-time', nullable: true, description });
+
+export class PaymentSummaryResponse {
+  @ApiProperty({ example: 'pay_01m8t431w156gxbxxcw040nneg' })
+  id!: string;
+
+  @ApiProperty({ enum: ['processing', 'succeeded', 'failed'] })
+  status!: 'processing' | 'succeeded' | 'failed';
+
+  @ApiProperty({ example: 'visa' })
+  card_brand!: string;
+
+  @ApiProperty({ example: '4242' })
+  card_last4!: string;
+
+  @ApiPropertyOptional({ example: 'card_declined', description: 'set when the payment failed' })
+  failure_code?: string;
+}
+
+export class HoldSummaryResponse {
+  @money('what is held')
+  amount!: number;
+
+  @money("released to the seller: the amount less the platform's fee, once released")
+  released!: number;
+
+  @money('refunded to the buyer')
+  refunded!: number;
+
+  @ApiProperty({ enum: ['held', 'frozen', 'released', 'refunded', 'partially_refunded'] })
+  status!: string;
+}
+
+export class ShipmentResponse {
+  @ApiProperty({ enum: ['express', 'surface_mail', 'virtual', 'pickup'] })
+  method!: string;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'SF Express' })
+  carrier!: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'SF1234567890' })
+  tracking_number!: string | null;
+
+  @timestamp('when the order shipped')
+  shipped_at!: string | null;
+}
+
+export class OrderResponse {
+  @ApiProperty({ example: 'ord_01m8t431me2pv4znysahrjhmz3' })
+  id!: string;
+
+  @ApiProperty({ enum: ['order'] })
+  object!: 'order';
+
+  @ApiProperty({ enum: ORDER_STATUSES })
+  status!: OrderStatus;
+
+  @ApiProperty({ example: 'buyer_42' })
+  buyer_id!: string;
+
+  @ApiProperty({ example: 'seller_7' })
+  seller_id!: string;
+
+  @money('minor units', 1)
+  amount!: number;
+
+  @ApiProperty({ example: 'CNY' })
+  currency!: string;
+
+  @ApiProperty({ example: 'A teapot' })
+  description!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10_000, example: 200 })
+  fee_bps!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 365, nullable: true })
+  auto_confirm_days!: number | null;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'https://shop.example/orders/42' })
+  return_url!: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'as sent' })
+  metadata!: Record<string, string>;
+
+  @ApiProperty({ example: 'http://localhost:3000/checkout/cs_pgWk_zQ1E7yd4AQchfzLFPOz-6o' })
+  checkout_url!: string;
+
+  @ApiProperty({
+    type: PaymentSummaryResponse,
+    nullable: true,
+    description: 'once the buyer has submitted the checkout form',
+  })
+  latest_payment!: PaymentSummaryResponse | null;
+
+  @ApiProperty({ type: HoldSummaryResponse, nullable: true, description: 'once paid' })
+  hold!: HoldSummaryResponse | null;
+
+  @ApiProperty({ type: ShipmentResponse, nullable: true, description: 'once shipped' })
+  shipment!: ShipmentResponse | null;
+
+  @timestamp('the receipt deadline, once shipped')
+  auto_confirm_at!: string | null;
+
+  @timestamp('')
+  paid_at!: string | null;
+
+  @timestamp('')
+  completed_at!: string | null;
+
+  @timestamp('')
+  cancelled_at!: string | null;
+
+  @timestamp('')
+  expired_at!: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  updated_at!: string;
+}
+
+export class CheckoutSessionResponse {
+  @ApiProperty({ example: 'cs_pgWk_zQ1E7yd4AQchfzLFPOz-6o' })
+  id!: string;
+
+  @ApiProperty({ enum: ['checkout_session'] })
+  object!: 'checkout_session';
+
+  @ApiProperty({ example: 'http://localhost:3000/checkout/cs_pgWk_zQ1E7yd4AQchfzLFPOz-6o' })
+  checkout_url!: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  expires_at!: string;
+
+  @ApiProperty({ type: [String] })
+  order_ids!: string[];
+
+  @money('the sum of the orders (up to 20 of them)', 1, 20 * MAX_AMOUNT)
+  amount!: number;
+
+  @ApiProperty({ example: 'CNY' })
+  currency!: string;
+
+  @ApiProperty({ enum: ['open', 'paid', 'expired'] })
+  status!: string;
 }

@@ -1,10 +1,20 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CheckoutService } from '@danbao/checkout';
 import { OrdersService } from '@danbao/orders';
-import { APP_CONFIG, AppConfig, CurrentPrincipal, Principal, Roles } from '@danbao/platform';
+import {
+  ApiListResponse,
+  ApiPrincipalGet,
+  ApiPrincipalPost,
+  APP_CONFIG,
+  AppConfig,
+  CurrentPrincipal,
+  Principal,
+  Roles,
+  VALIDATION_ERRORS,
+} from '@danbao/platform';
 import { listAnswer } from '../common/list-query.dto';
-import { CreateOrderDto, ListOrdersQueryDto } from './order.dto';
+import { CreateOrderDto, ListOrdersQueryDto, OrderResponse } from './order.dto';
 import { OrderPresenter } from './order.presenter';
 
 @ApiTags('orders')
@@ -20,6 +30,9 @@ export class OrdersController {
 
   @Post()
   @Roles('marketplace')
+  @ApiOperation({ summary: 'Create an order (marketplace); the buyer pays it at checkout_url' })
+  @ApiCreatedResponse({ type: OrderResponse, description: 'The order, `awaiting_payment`' })
+  @ApiPrincipalPost(VALIDATION_ERRORS, { status: 400, codes: ['currency_not_supported', 'buyer_is_seller'] })
   async create(@Body() body: CreateOrderDto) {
     const order = await this.checkout.createOrder({
       buyerId: body.buyer_id,
@@ -37,6 +50,9 @@ export class OrdersController {
 
   @Get()
   @Roles('marketplace', 'buyer', 'seller', 'admin')
+  @ApiOperation({ summary: "List orders, newest first (a buyer's or seller's token: only its own)" })
+  @ApiListResponse(OrderResponse)
+  @ApiPrincipalGet(VALIDATION_ERRORS)
   async list(@Query() query: ListOrdersQueryDto, @CurrentPrincipal() principal: Principal) {
     const page = await this.orders.list(
       { status: query.status, sellerId: query.seller_id, buyerId: query.buyer_id },
@@ -49,6 +65,9 @@ export class OrdersController {
 
   @Get(':id')
   @Roles('marketplace', 'buyer', 'seller', 'admin')
+  @ApiOperation({ summary: "One order (a buyer's or seller's token: only its own, else 404)" })
+  @ApiOkResponse({ type: OrderResponse })
+  @ApiPrincipalGet(404)
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     return this.presenter.present(await this.orders.getVisible(id, principal));
   }
@@ -56,6 +75,9 @@ export class OrdersController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('marketplace')
+  @ApiOperation({ summary: 'Cancel an order that awaits payment (marketplace)' })
+  @ApiOkResponse({ type: OrderResponse, description: 'The order, `cancelled`' })
+  @ApiPrincipalPost(404, { status: 409, codes: ['order_not_cancellable', 'payment_in_progress'] })
   async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     return this.presenter.present(await this.checkout.cancelOrder(id, principal));
   }

@@ -1,6 +1,6 @@
 import { Public } from '../auth/auth.decorators';
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags, SchemaObject } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -8,7 +8,34 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { Database } from '../database/database';
+import { ApiErrorResponses } from '../http/openapi';
 import { QueueRegistry } from '../queue/queue.registry';
+
+/** Terminus throws its 503; the api's exception filter answers it in the one error shape. */
+const UNHEALTHY = { status: 503, codes: ['http_error'] };
+
+const CHECKS = {
+  type: 'object' as const,
+  additionalProperties: {
+    type: 'object' as const,
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['up', 'down'] }, message: { type: 'string' } },
+  } satisfies SchemaObject,
+};
+
+export class HealthResponse {
+  @ApiProperty({ enum: ['ok'] })
+  status!: 'ok';
+
+  @ApiProperty({ ...CHECKS, example: { mysql: { status: 'up' }, redis: { status: 'up' } } })
+  info!: Record<string, { status: string }>;
+
+  @ApiProperty({ ...CHECKS, example: {} })
+  error!: Record<string, { status: string }>;
+
+  @ApiProperty({ ...CHECKS, example: { mysql: { status: 'up' }, redis: { status: 'up' } } })
+  details!: Record<string, { status: string }>;
+}
 
 const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
   Promise.race([
@@ -29,13 +56,19 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process runs' })
+  @ApiOkResponse({ type: HealthResponse })
+  @ApiErrorResponses(UNHEALTHY)
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: MySQL and Redis answer within 2 s' })
+  @ApiOkResponse({ type: HealthResponse })
+  @ApiErrorResponses(UNHEALTHY)
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready() {
     return this.health.check([
       () => this.check('mysql', () => this.db.query('SELECT 1')),
