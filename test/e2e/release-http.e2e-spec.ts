@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { ESCROW_JOBS, HoldExpiryService, releaseJobId } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { ApiKeyService, AppConfig, createRedis, QUEUES, TokenService } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -26,7 +27,6 @@ import {
   waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
 
 const DAY_MS = 86_400_000;
 

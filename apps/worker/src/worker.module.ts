@@ -9,7 +9,7 @@ import {
   JobHandler,
   PlatformModule,
 } from '@danbao/platform';
-import { allEntities, allMigrations } from '../../api/src/schema';
+import { allMigrations } from '@danbao/schema';
 import { CheckoutSweepHandler, ExpireCheckoutSessionHandler, IdempotencyPurgeHandler } from './checkout-jobs';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
 import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
@@ -40,7 +40,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        PlatformModule.forRoot({ config, entities: allEntities, migrations: allMigrations }),
+        PlatformModule.forRoot({ config, entities: [], migrations: allMigrations }),
         EscrowModule,
         NotificationsModule,
         CheckoutModule,
