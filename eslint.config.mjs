@@ -79,6 +79,20 @@ function repositoryPath(specifier, filename, cwd) {
   return app && APPS.includes(app) ? `apps/${app}` : undefined;
 }
 
+/** Calls `check` with the specifier node of every import, re-export, import() and require(). */
+function importVisitors(check) {
+  return {
+    ImportDeclaration: (node) => check(node.source),
+    ExportAllDeclaration: (node) => check(node.source),
+    ExportNamedDeclaration: (node) => check(node.source),
+    ImportExpression: (node) => check(node.source),
+    TSExternalModuleReference: (node) => check(node.expression),
+    CallExpression: (node) => {
+      if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node.arguments[0]);
+    },
+  };
+}
+
 /**
  * No app imports another, in any spelling. `no-restricted-imports` matches the specifier as
  * written and cannot tell `../../worker/…` leaving apps/api from a folder of the api's own, so
@@ -100,16 +114,33 @@ const noCrossAppImports = {
       const to = target && /^apps\/([^/]+)/.exec(target)?.[1];
       if (to && to !== from) context.report({ node: source, messageId: 'crossApp', data: { from, to } });
     };
-    return {
-      ImportDeclaration: (node) => check(node.source),
-      ExportAllDeclaration: (node) => check(node.source),
-      ExportNamedDeclaration: (node) => check(node.source),
-      ImportExpression: (node) => check(node.source),
-      TSExternalModuleReference: (node) => check(node.expression),
-      CallExpression: (node) => {
-        if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node.arguments[0]);
-      },
+    return importVisitors(check);
+  },
+};
+
+/**
+ * A lib reaches another only through `@danbao/<lib>`: a relative path that resolves into another
+ * lib (`../../ledger/src/…` from libs/escrow/src) is refused, at any depth, which the
+ * specifier patterns of `deepImports` cannot see.
+ */
+const noRelativeImportsAcrossLibs = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: { acrossLibs: 'Import another lib only through its public index: @danbao/{{to}}.' },
+  },
+  create(context) {
+    const cwd = context.cwd;
+    const relative = path.relative(cwd, context.filename).split(path.sep).join('/');
+    const from = /^libs\/([^/]+)\//.exec(relative)?.[1];
+    if (!from) return {};
+    const check = (source) => {
+      if (!source || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
+      const target = repositoryPath(source.value, context.filename, cwd)?.split(path.sep).join('/');
+      const to = target && /^libs\/([^/]+)/.exec(target)?.[1];
+      if (to && to !== from) context.report({ node: source, messageId: 'acrossLibs', data: { to } });
     };
+    return importVisitors(check);
   },
 };
 
@@ -133,10 +164,17 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/**/*.ts'],
-    plugins: { danbao: { rules: { 'no-cross-app-imports': noCrossAppImports } } },
-    rules: { 'danbao/no-cross-app-imports': 'error' },
+    plugins: {
+      danbao: {
+        rules: {
+          'no-cross-app-imports': noCrossAppImports,
+          'no-relative-imports-across-libs': noRelativeImportsAcrossLibs,
+        },
+      },
+    },
   },
+  { files: ['apps/**/*.ts'], rules: { 'danbao/no-cross-app-imports': 'error' } },
+  { files: ['libs/**/*.ts'], rules: { 'danbao/no-relative-imports-across-libs': 'error' } },
   {
     files: ['apps/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
