@@ -1,5 +1,7 @@
 // Lint rules, including the import boundaries of DESIGN.md: apps → libs; a domain lib reaches
-// another lib only through its public index (`@danbao/<lib>`), never a deep or relative path.
+// another lib only through its public index (`@danbao/<lib>`), never a deep or relative path;
+// no app imports another app (what two apps share lives in a lib).
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -13,12 +15,15 @@ const LIBS = [
   'disputes',
   'settlement',
   'notifications',
+  'schema',
   'testing',
 ];
 
+const APPS = ['api', 'worker'];
+
 /** Libs each lib may import; anything else is a boundary violation. */
 const ALLOWED = {
-  money: ['platform'],
+  money: [],
   platform: [],
   ledger: ['money', 'platform'],
   // Orders compose their own events (OrderEvents) and write them to the outbox.
@@ -27,6 +32,8 @@ const ALLOWED = {
   checkout: ['money', 'platform', 'orders', 'escrow'],
   escrow: ['money', 'ledger', 'platform', 'orders', 'notifications'],
   notifications: ['platform'],
+  // The list of every migration: the libs that own migrations, and nothing else.
+  schema: ['platform', 'ledger', 'orders', 'notifications', 'escrow', 'checkout'],
   disputes: ['money', 'ledger', 'platform', 'orders', 'escrow', 'notifications'],
   settlement: ['money', 'ledger', 'platform'],
   testing: LIBS.filter((lib) => lib !== 'testing'),
@@ -61,6 +68,84 @@ const boundaryBlock = (lib, allowed, files, ignores) => ({
   },
 });
 
+/**
+ * The repository path an import specifier names, if it names one: a relative path resolved
+ * against the importing file, the `@/…` and bare `apps/…` forms (tsconfig's baseUrl is the
+ * root), and `@danbao/<app>`. Packages give undefined.
+ */
+function repositoryPath(specifier, filename, cwd) {
+  if (specifier.startsWith('.')) return path.relative(cwd, path.resolve(path.dirname(filename), specifier));
+  if (specifier.startsWith('@/')) return specifier.slice(2);
+  if (specifier.startsWith('apps/')) return specifier;
+  const app = /^@danbao\/([^/]+)/.exec(specifier)?.[1];
+  return app && APPS.includes(app) ? `apps/${app}` : undefined;
+}
+
+/** Calls `check` with the specifier node of every import, re-export, import() and require(). */
+function importVisitors(check) {
+  return {
+    ImportDeclaration: (node) => check(node.source),
+    ExportAllDeclaration: (node) => check(node.source),
+    ExportNamedDeclaration: (node) => check(node.source),
+    ImportExpression: (node) => check(node.source),
+    TSExternalModuleReference: (node) => check(node.expression),
+    CallExpression: (node) => {
+      if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node.arguments[0]);
+    },
+  };
+}
+
+/**
+ * No app imports another, in any spelling. `no-restricted-imports` matches the specifier as
+ * written and cannot tell `../../worker/…` leaving apps/api from a folder of the api's own, so
+ * this rule resolves the specifier against the importing file first.
+ */
+const noCrossAppImports = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: { crossApp: 'apps/{{from}} may not import apps/{{to}}: move what both need into a lib.' },
+  },
+  create(context) {
+    const cwd = context.cwd;
+    const from = /^apps\/([^/]+)\//.exec(path.relative(cwd, context.filename).split(path.sep).join('/'))?.[1];
+    if (!from) return {};
+    const check = (source) => {
+      if (!source || typeof source.value !== 'string') return;
+      const target = repositoryPath(source.value, context.filename, cwd)?.split(path.sep).join('/');
+      const to = target && /^apps\/([^/]+)/.exec(target)?.[1];
+      if (to && to !== from) context.report({ node: source, messageId: 'crossApp', data: { from, to } });
+    };
+    return importVisitors(check);
+  },
+};
+
+/**
+ * A lib reaches another only through `@danbao/<lib>`: a relative path that resolves into another
+ * lib (`../../ledger/src/…` from libs/escrow/src) is refused, at any depth, which the
+ * specifier patterns of `deepImports` cannot see.
+ */
+const noRelativeImportsAcrossLibs = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: { acrossLibs: 'Import another lib only through its public index: @danbao/{{to}}.' },
+  },
+  create(context) {
+    const cwd = context.cwd;
+    const relative = path.relative(cwd, context.filename).split(path.sep).join('/');
+    const from = /^libs\/([^/]+)\//.exec(relative)?.[1];
+    if (!from) return {};
+    const check = (source) => {
+      if (!source || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
+      const target = repositoryPath(source.value, context.filename, cwd)?.split(path.sep).join('/');
+      const to = target && /^libs\/([^/]+)/.exec(target)?.[1];
+      if (to && to !== from) context.report({ node: source, messageId: 'acrossLibs', data: { to } });
+    };
+    return importVisitors(check);
+  },
+};
+
 // A lib's own tests may also use the shared test helpers (@danbao/testing: database per file, ...).
 const testFiles = (lib) => [`libs/${lib}/**/*.spec.ts`, `libs/${lib}/**/*.int-spec.ts`];
 const libBlocks = Object.entries(ALLOWED).flatMap(([lib, allowed]) => [
@@ -80,6 +165,18 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  {
+    plugins: {
+      danbao: {
+        rules: {
+          'no-cross-app-imports': noCrossAppImports,
+          'no-relative-imports-across-libs': noRelativeImportsAcrossLibs,
+        },
+      },
+    },
+  },
+  { files: ['apps/**/*.ts'], rules: { 'danbao/no-cross-app-imports': 'error' } },
+  { files: ['libs/**/*.ts'], rules: { 'danbao/no-relative-imports-across-libs': 'error' } },
   {
     files: ['apps/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],

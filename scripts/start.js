@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: validate the configuration, make sure MySQL and Redis answer, build if needed,
 // run migrations, then run the api and the worker as two processes. Ctrl-C or SIGTERM stops
-// both cleanly (in-flight requests and jobs finish first).
+// both cleanly (in-flight requests and jobs finish first). With LOG_FORMAT=pretty (the default in
+// development) their JSON log lines are printed as readable lines; the processes still write JSON.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const { join } = require('node:path');
+const { createInterface } = require('node:readline');
 
 const root = join(__dirname, '..');
 const fail = (line) => {
@@ -62,6 +64,26 @@ async function checkServices(config) {
   }
 }
 
+/**
+ * Prints a process's stdout one line at a time: pino's JSON lines as one readable line each (an
+ * error's stack below it), anything else as it is. pino-pretty is loaded only here, so the built
+ * processes never need it.
+ */
+function printReadably(name, stdout) {
+  const { prettyFactory } = require('pino-pretty');
+  const prettify = prettyFactory({
+    colorize: Boolean(process.stdout.isTTY),
+    translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
+    ignore: 'pid,hostname,service,context,req,res,responseTime',
+    messageFormat: `${name} {if context}[{context}] {end}{if req.method}{req.method} {req.url} {res.statusCode} {responseTime}ms {end}{msg}`,
+  });
+  // Writes to a pipe or a terminal are synchronous on Linux, so nothing is lost at process.exit.
+  createInterface({ input: stdout, crlfDelay: Infinity }).on('line', (line) =>
+    process.stdout.write(prettify(line)),
+  );
+}
+
 async function main() {
   const config = loadConfigFromSource();
   await checkServices(config);
@@ -76,11 +98,14 @@ async function main() {
   execFileSync(process.execPath, [join(root, 'dist/apps/api/src/migrate.js')], { stdio: 'inherit' });
 
   const children = ['api', 'worker'].map((name) => {
+    const pretty = config.logFormat === 'pretty';
     const child = spawn(process.execPath, [join(root, `dist/apps/${name}/src/main.js`)], {
-      stdio: 'inherit',
+      stdio: pretty ? ['inherit', 'pipe', 'inherit'] : 'inherit',
       env: { ...process.env, DANBAO_PROCESS: name },
     });
-    child.on('exit', (code, signal) => onExit(name, code, signal));
+    if (pretty) printReadably(name, child.stdout);
+    // 'close', not 'exit': a piped stdout has then been read to its end and printed.
+    child.on('close', (code, signal) => onExit(name, code, signal));
     return child;
   });
 

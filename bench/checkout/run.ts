@@ -48,8 +48,8 @@ import {
   parseDatabaseUrl,
   withDatabase,
 } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import { deleteQueueKeys, RunningProcess, startBuilt } from '@danbao/testing';
-import { allMigrations } from '../../apps/api/src/schema';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SLICES = 4;

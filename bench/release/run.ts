@@ -51,6 +51,7 @@ import {
   QUEUES,
   withDatabase,
 } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   deleteQueueKeys,
   makePaidOrders,
@@ -59,7 +60,6 @@ import {
   shipOrders,
   startProcess,
 } from '@danbao/testing';
-import { allMigrations } from '../../apps/api/src/schema';
 
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,8,32,128').split(',').map(Number);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 8000);

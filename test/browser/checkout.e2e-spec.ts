@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { parseDatabaseUrl } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestDatabase,
   deleteQueueKeys,
@@ -23,7 +24,6 @@ import {
   testProcessEnv,
   testQueuePrefix,
 } from '@danbao/testing';
-import { allMigrations } from '../../apps/api/src/schema';
 
 const CHROMIUM_ARGS = [
   '--headless',

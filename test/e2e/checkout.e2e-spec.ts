@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { CheckoutService, EXPIRE_SESSION_JOB } from '@danbao/checkout';
 import { IdempotencyService, QUEUES, QueueRegistry } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -17,7 +18,6 @@ import {
   testQueuePrefix,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
 import { ApiClient } from '../support/api-client';
 
 describe('orders and checkout', () => {

@@ -20,7 +20,7 @@ import {
   testQueuePrefix,
 } from '@danbao/testing';
 import { COMMANDS } from '../../apps/api/src/cli';
-import { allMigrations } from '../../apps/api/src/schema';
+import { allMigrations } from '@danbao/schema';
 
 const ROOT = join(__dirname, '..', '..');
 const GUIDE = readFileSync(join(ROOT, 'docs', 'integration-guide.md'), 'utf8');

@@ -8,6 +8,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { IntakeResult, NotificationIntakeService, signPayload } from '@danbao/checkout';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -18,7 +19,6 @@ import {
   testQueuePrefix,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
 import { ApiClient, SANDBOX_SECRET } from '../support/api-client';
 
 describe('batched notification intake', () => {

@@ -20,7 +20,7 @@ import {
   testQueuePrefix,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
+import { allMigrations } from '@danbao/schema';
 
 type Schema = Record<string, any>;
 interface Operation {

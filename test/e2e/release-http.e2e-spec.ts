@@ -18,6 +18,7 @@ import {
   databaseOf,
   runInTransaction,
 } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -34,7 +35,6 @@ import {
   waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
 
 const DAY_MS = 86_400_000;
 

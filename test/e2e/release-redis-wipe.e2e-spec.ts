@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { ESCROW_JOBS } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { createRedis, QUEUES, TokenService } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -24,7 +25,6 @@ import {
   waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
 
 const ORDERS = 500;
 

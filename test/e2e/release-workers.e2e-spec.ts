@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { ESCROW_JOBS, MONEY_JOB_OPTIONS, releaseJobId } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { AppConfig, createDataSource, createRedis, QUEUES, databaseOf } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestDatabase,
   deleteQueueKeys,
@@ -23,7 +24,6 @@ import {
   testQueuePrefix,
   waitFor,
 } from '@danbao/testing';
-import { allMigrations } from '../../apps/api/src/schema';
 
 describe('release workers: exactly once', () => {
   let database: TestDatabase;

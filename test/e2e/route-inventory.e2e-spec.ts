@@ -9,6 +9,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiKeyService, POST_IDEMPOTENCY, PUBLIC_METADATA, ROLES_METADATA } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -19,7 +20,6 @@ import {
   testQueuePrefix,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
 
 interface Route {
   method: string;

@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { QUEUES, QueueRegistry } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -20,7 +21,6 @@ import {
   waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '../../apps/api/src/schema';
 import { ApiClient } from '../support/api-client';
 
 describe('sandbox channel through the worker', () => {

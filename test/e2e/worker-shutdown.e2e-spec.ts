@@ -2,8 +2,8 @@
 // queue) and leaves nothing half-done. Real: a worker process, MariaDB, Redis.
 import { Queue } from 'bullmq';
 import { createConnection } from 'mysql2/promise';
-import { allMigrations } from '../../apps/api/src/schema';
 import { CANARY_JOB, createRedis, QUEUES } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestDatabase,
   deleteQueueKeys,

@@ -4,6 +4,7 @@ import { EscrowModule } from '@danbao/escrow';
 import { NotificationsModule } from '@danbao/notifications';
 import { OrdersModule } from '@danbao/orders';
 import { AppConfig, PlatformModule } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import { TokensController } from './auth/tokens.controller';
 import { ChannelNotificationsController } from './checkout/channel-notifications.controller';
 import { CheckoutPagesController } from './checkout/checkout-pages.controller';
@@ -12,7 +13,6 @@ import { EscrowHttpModule } from './escrow/escrow-http.module';
 import { EventsController } from './events/events.controller';
 import { OrderPresenter } from './orders/order.presenter';
 import { OrdersController } from './orders/orders.controller';
-import { allMigrations } from './schema';
 
 /** The HTTP api: thin controllers over the domain libs. */
 @Module({})

@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import request from 'supertest';
 import { HELMET_OPTIONS, helmetHeaders, Public } from '@danbao/platform';
+import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
   createTestDatabase,
@@ -15,7 +16,6 @@ import {
   TestDatabase,
 } from '@danbao/testing';
 import { AppModule } from './app.module';
-import { allMigrations } from './schema';
 
 class FixtureDto {
   @IsString()

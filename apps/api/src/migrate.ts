@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, migrateDatabase, redactUrl } from '@danbao/platform';
-import { allMigrations } from './schema';
+import { allMigrations } from '@danbao/schema';
 
 /** Creates the database if absent and applies pending migrations (`npm run migrate`). */
 async function main(): Promise<void> {

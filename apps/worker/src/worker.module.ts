@@ -9,7 +9,7 @@ import {
   JobHandler,
   PlatformModule,
 } from '@danbao/platform';
-import { allMigrations } from '../../api/src/schema';
+import { allMigrations } from '@danbao/schema';
 import { CheckoutSweepHandler, ExpireCheckoutSessionHandler, IdempotencyPurgeHandler } from './checkout-jobs';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
 import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';

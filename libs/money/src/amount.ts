@@ -1,22 +1,22 @@
-import { DomainError } from '@danbao/platform';
 import { isKnownCurrency } from './currency';
+import { MoneyError } from './money-error';
 
 /** API.md: an amount is an integer of minor units, 1 ≤ amount ≤ 10^12 unless a route says otherwise. */
 export const MIN_API_AMOUNT = 1n;
 export const MAX_API_AMOUNT = 1_000_000_000_000n;
 
 /** 400 parameter_invalid, naming the field: an amount in a request that is not a valid amount. */
-export class InvalidAmountError extends DomainError {
+export class InvalidAmountError extends MoneyError {
   constructor(param: string, message: string) {
-    super(400, 'parameter_invalid', message, param);
+    super('parameter_invalid', message, param);
     this.name = 'InvalidAmountError';
   }
 }
 
 /** 400 parameter_invalid, naming the field: a currency that is malformed or not configured. */
-export class InvalidCurrencyError extends DomainError {
+export class InvalidCurrencyError extends MoneyError {
   constructor(param: string, message: string) {
-    super(400, 'parameter_invalid', message, param);
+    super('parameter_invalid', message, param);
     this.name = 'InvalidCurrencyError';
   }
 }

@@ -13,3 +13,4 @@ export type { FeeSplit } from './fees';
 export { formatMoney } from './format';
 export { toJsonAmount } from './json';
 export { CurrencyMismatchError, Money } from './money';
+export { MoneyError } from './money-error';

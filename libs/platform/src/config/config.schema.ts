@@ -107,6 +107,8 @@ export const configSchema = z.object({
   RELEASE_BATCH_SIZE: integer(32, 1, 1000),
   RELEASE_BATCH_WAIT: duration('5ms'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // How `npm start` prints the processes' lines; the default depends on NODE_ENV (see loadConfig).
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

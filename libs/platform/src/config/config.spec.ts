@@ -31,6 +31,15 @@ describe('configuration', () => {
     expect(config.sandboxChannelSecret).toMatch(/^[0-9a-f]{48}$/);
     expect(config.bootstrapApiKey).toBeUndefined();
     expect(config.bootstrapAdmin).toBeUndefined();
+    expect(config.logFormat).toBe('pretty');
+  });
+
+  it('prints readable log lines by default only in development, and takes LOG_FORMAT over NODE_ENV', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).logFormat).toBe('pretty');
+    expect(loadConfig({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'test' }).logFormat).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
   });
 
   it('derives PUBLIC_URL from PORT and takes overrides', () => {
@@ -54,6 +63,7 @@ describe('configuration', () => {
     ['PLATFORM_FEE_BPS', '10001'],
     ['CURRENCIES', 'usd,EUR'],
     ['DANBAO_BOOTSTRAP_API_KEY', 'key'],
+    ['LOG_FORMAT', 'xml'],
   ])('refuses %s=%s with one line naming the variable', (variable, value) => {
     let thrown: unknown;
     try {

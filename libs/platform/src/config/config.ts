@@ -39,6 +39,12 @@ export interface AppConfig {
   releaseBatchSize: number;
   releaseBatchWaitMs: number;
   logLevel: string;
+  /**
+   * How `npm start` prints the api's and the worker's log lines: `pretty` (one readable line
+   * each, for a person at a terminal) by default in development, `json` otherwise. The processes
+   * themselves always write JSON, which production log shippers and the tests read.
+   */
+  logFormat: 'json' | 'pretty';
 }
 
 export class ConfigError extends Error {
@@ -101,5 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     releaseBatchSize: raw.RELEASE_BATCH_SIZE,
     releaseBatchWaitMs: raw.RELEASE_BATCH_WAIT,
     logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT ?? (raw.NODE_ENV === 'development' ? 'pretty' : 'json'),
   };
 }

@@ -12,6 +12,22 @@ function fastifyStatus(exception: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
 }
 
+/**
+ * A lib's error for an invalid request parameter, from a lib that imports nothing of the project
+ * (libs/money's MoneyError) and so cannot extend ApiError: an Error with API.md's code
+ * `parameter_invalid` and the field in `param`. It answers 400 like the ApiError it stands for.
+ */
+export interface InvalidParameter extends Error {
+  readonly code: 'parameter_invalid';
+  readonly param: string;
+}
+
+// By shape rather than a mapping each app registers: both callers of toErrorBody (this filter, idempotency's stored answers) then answer it alike, with no wiring to forget.
+export function isInvalidParameter(exception: unknown): exception is InvalidParameter {
+  const { code, param } = (exception ?? {}) as { code?: unknown; param?: unknown };
+  return exception instanceof Error && code === 'parameter_invalid' && typeof param === 'string';
+}
+
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -33,6 +49,9 @@ export function toErrorBody(exception: unknown): {
   body: ErrorBody;
   headers: Record<string, string>;
 } {
+  if (isInvalidParameter(exception) && !(exception instanceof ApiError)) {
+    return toErrorBody(ApiError.badRequest(exception.code, exception.message, exception.param));
+  }
   if (exception instanceof ApiError) {
     return {
       status: exception.status,

@@ -6,8 +6,10 @@ import { ordersMigrations } from '@danbao/orders';
 import { platformMigrations } from '@danbao/platform';
 
 /**
- * Every migration of the platform, in one list: the migrate command, the api, the worker and the
- * test databases all build the same schema from here. TypeORM runs them in timestamp order.
+ * Every migration of the platform, in one list: the migrate command, the api, the worker, the
+ * benchmarks and the test databases all build the same schema from here. It lives in a lib of
+ * its own because both apps need it and no app imports another. TypeORM runs them in timestamp
+ * order.
  */
 export const allMigrations = [
   ...platformMigrations,
