@@ -9,6 +9,7 @@ const LIBS = [
   'platform',
   'money',
   'ledger',
+  'channels',
   'orders',
   'checkout',
   'escrow',
@@ -28,12 +29,14 @@ const ALLOWED = {
   ledger: ['money', 'platform'],
   // Orders compose their own events (OrderEvents) and write them to the outbox.
   orders: ['money', 'platform', 'notifications'],
+  // Payment channels and refunds through them; owns the channel:* and suspense:* postings.
+  channels: ['money', 'ledger', 'platform'],
   // Checkout never posts to the ledger: escrow owns money entering escrow (issue 10, seam 2).
-  checkout: ['money', 'platform', 'orders', 'escrow'],
-  escrow: ['money', 'ledger', 'platform', 'orders', 'notifications'],
+  checkout: ['money', 'platform', 'orders', 'escrow', 'channels'],
+  escrow: ['money', 'ledger', 'platform', 'orders', 'notifications', 'channels'],
   notifications: ['platform'],
   // The list of every migration: the libs that own migrations, and nothing else.
-  schema: ['platform', 'ledger', 'orders', 'notifications', 'escrow', 'checkout'],
+  schema: ['platform', 'ledger', 'orders', 'notifications', 'escrow', 'checkout', 'channels'],
   disputes: ['money', 'ledger', 'platform', 'orders', 'escrow', 'notifications'],
   settlement: ['money', 'ledger', 'platform'],
   testing: LIBS.filter((lib) => lib !== 'testing'),

@@ -39,7 +39,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { createPool, Pool, PoolConnection } from 'mysql2/promise';
-import { signPayload } from '@danbao/checkout';
+import { signPayload } from '@danbao/channels';
 import {
   dropDatabase,
   migrateDatabase,

@@ -762,7 +762,9 @@ describe('orders and checkout', () => {
       expect(await event('order.expired', toExpire.order.id)).toEqual(expired);
     });
 
-    it('flags a success that arrives after the order expired, and moves no money', async () => {
+    it('does not expire an order under a payment in flight; its late success pays it', async () => {
+      // Issue 11: this test used to assert that expiry won and the success was only flagged
+      // (refund_required), with the buyer charged and no ledger entry. Expiry now waits.
       const order = await client.createOrder({ amount: 450 });
       const submitted = await client.submitCard(order.checkout_url, '4000000000000341');
       const sessionId = new URL(order.checkout_url).pathname.split('/').pop();
@@ -770,16 +772,22 @@ describe('orders and checkout', () => {
         new Date(Date.now() - 1000),
         sessionId,
       ]);
-      await app.get(CheckoutService).expireSession(sessionId!);
+      expect(await app.get(CheckoutService).expireSession(sessionId!)).toBe(false);
+      expect(await app.get(CheckoutService).expireOverdueSessions()).toBe(0);
+      const waiting = await http().get(`/v1/orders/${order.id}`).set(client.asMarketplace()).expect(200);
+      expect(waiting.body).toMatchObject({
+        status: 'awaiting_payment',
+        latest_payment: { status: 'processing' },
+      });
       const late = await client
         .notify(client.paymentNotification('ntf_late_1', submitted.paymentId!, 450))
         .expect(200);
-      expect(late.body).toMatchObject({ outcome: 'flagged', review_reason: 'refund_required' });
-      expect(await escrowBalance(order.id)).toBe(0n);
+      expect(late.body).toMatchObject({ outcome: 'applied' });
+      expect(await escrowBalance(order.id)).toBe(450n);
       const [payment] = await dataSource.query('SELECT status, review_reason FROM payments WHERE id = ?', [
         submitted.paymentId,
       ]);
-      expect(payment).toEqual({ status: 'succeeded', review_reason: 'refund_required' });
+      expect(payment).toEqual({ status: 'succeeded', review_reason: null });
     });
   });
 });

@@ -7,7 +7,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
-import { IntakeResult, NotificationIntakeService, signPayload } from '@danbao/checkout';
+import { signPayload } from '@danbao/channels';
+import { IntakeResult, NotificationIntakeService } from '@danbao/checkout';
 import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,

@@ -238,7 +238,12 @@ describe('OpenAPI document', () => {
     const lists = operationsOf(document).filter(
       ({ method, path }) => method === 'GET' && path.startsWith('/v1/') && !path.endsWith('}'),
     );
-    expect(lists.map(({ path }) => path).sort()).toEqual(['/v1/admin/holds', '/v1/events', '/v1/orders']);
+    expect(lists.map(({ path }) => path).sort()).toEqual([
+      '/v1/admin/holds',
+      '/v1/admin/payments',
+      '/v1/events',
+      '/v1/orders',
+    ]);
     for (const { path, op } of lists) {
       const query = Object.fromEntries(
         (op.parameters as Schema[])

@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { signPayload } from '@danbao/checkout';
+import { signPayload } from '@danbao/channels';
 import { ApiKeyService } from '@danbao/platform';
 
 export const SANDBOX_SECRET = 'test_sandbox_secret_0123456789';

@@ -5,6 +5,7 @@ import { NotificationsModule } from '@danbao/notifications';
 import { OrdersModule } from '@danbao/orders';
 import { AppConfig, PlatformModule } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
+import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { TokensController } from './auth/tokens.controller';
 import { ChannelNotificationsController } from './checkout/channel-notifications.controller';
 import { CheckoutPagesController } from './checkout/checkout-pages.controller';
@@ -29,6 +30,7 @@ export class AppModule {
         EscrowHttpModule,
       ],
       controllers: [
+        AdminPaymentsController,
         TokensController,
         OrdersController,
         CheckoutSessionsController,

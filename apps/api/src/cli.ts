@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { suspenseReconciler } from '@danbao/channels';
 import { formatLedgerCheckReport, LedgerService } from '@danbao/ledger';
 import {
   ApiKeyService,
@@ -63,7 +64,8 @@ async function apiKeyRevoke(args: string[]): Promise<number> {
 /** Prints the ledger check report (`--json` for the admin endpoint's JSON); exit 1 unless balanced. */
 async function ledgerCheck(args: string[]): Promise<number> {
   return withDatabase(async (db) => {
-    const report = await new LedgerService(db).check();
+    const ledger = new LedgerService(db);
+    const report = await ledger.check(undefined, [suspenseReconciler(ledger)]);
     process.stdout.write(
       args.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : formatLedgerCheckReport(report),
     );

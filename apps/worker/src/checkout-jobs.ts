@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { RefundService } from '@danbao/channels';
 import { CheckoutService, EXPIRE_SESSION_JOB, ExpiryJobData, sessionIdsOf } from '@danbao/checkout';
 import { APP_CONFIG, AppConfig, IdempotencyService, JobHandler, QUEUES } from '@danbao/platform';
 
@@ -16,7 +17,11 @@ export class ExpireCheckoutSessionHandler implements JobHandler {
   }
 }
 
-/** The sweep that finds sessions whose expiry job was lost (MySQL is the truth, Redis the doorbell). */
+/**
+ * The checkout's sweep (MySQL is the truth, Redis the doorbell): sessions whose expiry job was
+ * lost, payments whose result never came (their channel is asked), and refunds the channel never
+ * answered (sent again; the channel deduplicates by refund id).
+ */
 @Injectable()
 export class CheckoutSweepHandler implements JobHandler {
   readonly queue = QUEUES.system;
@@ -25,13 +30,17 @@ export class CheckoutSweepHandler implements JobHandler {
 
   constructor(
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
+    @Inject(RefundService) private readonly refunds: RefundService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.repeatEveryMs = config.sweepIntervalMs;
   }
 
   async handle(): Promise<number> {
-    return this.checkout.expireOverdueSessions();
+    const resolved = await this.checkout.resolveStuckPayments();
+    const expired = await this.checkout.expireOverdueSessions();
+    const resent = await this.refunds.resendUnanswered();
+    return resolved + expired + resent;
   }
 }
 

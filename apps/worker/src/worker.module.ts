@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { CheckoutModule, SandboxDeliveryHandler } from '@danbao/checkout';
+import { SandboxDeliveryHandler } from '@danbao/channels';
+import { CheckoutModule } from '@danbao/checkout';
 import { EscrowModule } from '@danbao/escrow';
 import { NotificationsModule } from '@danbao/notifications';
 import {

@@ -59,7 +59,7 @@ const toPayment = (row: PaymentRow): Payment => ({
   cardLast4: row.card_last4,
   failureCode: row.failure_code,
   channelReference: row.channel_reference,
-  reviewReason: row.review_reason,
+  reviewReasons: row.review_reason ? row.review_reason.split(',') : [],
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -208,7 +208,13 @@ export class CheckoutRepository {
 
   async openSessionIdsExpiredBefore(tx: Tx, now: Date, limit: number): Promise<string[]> {
     const rows: { id: string }[] = await tx.query(
-      `SELECT id FROM checkout_sessions WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+      // A session whose order has a payment in flight waits for that payment's result, so it is
+      // left out here rather than found again by every sweep.
+      `SELECT s.id FROM checkout_sessions s
+       WHERE s.status = 'open' AND s.expires_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM checkout_session_orders l JOIN orders o ON o.id = l.order_id
+                         WHERE l.session_id = s.id AND o.pending_payment_id IS NOT NULL)
+       ORDER BY s.expires_at LIMIT ?`,
       [now, limit],
     );
     return rows.map((row) => row.id);
@@ -250,11 +256,60 @@ export class CheckoutRepository {
     return rows.map(toPayment);
   }
 
-  async updatePayment(tx: Tx, id: string, set: Record<string, unknown>, now: Date): Promise<void> {
-    const columns = Object.keys(set);
-    await tx.query(
-      `UPDATE payments SET ${columns.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
-      [...columns.map((column) => set[column]), now, id],
+  /** A payment's final result (processing → succeeded or failed); false if it was no longer processing. */
+  async finishPayment(
+    tx: Tx,
+    id: string,
+    result: { status: 'succeeded' | 'failed'; channelReference: string; failureCode: string | null },
+    now: Date,
+  ): Promise<boolean> {
+    const changed = await tx.query(
+      `UPDATE payments SET status = ?, channel_reference = ?, failure_code = ?, updated_at = ?
+       WHERE id = ? AND status = 'processing'`,
+      [result.status, result.channelReference, result.failureCode, now, id],
     );
+    return affectedRows(changed) === 1;
+  }
+
+  /** Adds a review reason to the payment's list (once each, in arrival order). */
+  async addReviewReason(tx: Tx, id: string, reason: string, now: Date): Promise<void> {
+    await tx.query(
+      `UPDATE payments SET review_reason = CASE
+           WHEN review_reason IS NULL THEN ?
+           WHEN FIND_IN_SET(?, review_reason) > 0 THEN review_reason
+           ELSE CONCAT(review_reason, ',', ?) END,
+         updated_at = ?
+       WHERE id = ?`,
+      [reason, reason, reason, now, id],
+    );
+  }
+
+  /** Payments still processing that were created before `createdBefore`, oldest first. */
+  async processingBefore(tx: Tx, createdBefore: Date, limit: number): Promise<Payment[]> {
+    const rows: PaymentRow[] = await tx.query(
+      `SELECT * FROM payments WHERE status = 'processing' AND created_at < ? ORDER BY created_at LIMIT ?`,
+      [createdBefore, limit],
+    );
+    return rows.map(toPayment);
+  }
+
+  /**
+   * Payments that need a person: all flagged ones (`review`), or those whose money no order could
+   * take (`refund_required`); oldest first, by id after the cursor.
+   */
+  async needingReview(
+    tx: Tx,
+    filter: 'review' | 'refund_required',
+    limit: number,
+    startingAfter?: string,
+  ): Promise<Payment[]> {
+    const rows: PaymentRow[] = await tx.query(
+      `SELECT * FROM payments WHERE review_reason IS NOT NULL
+         ${filter === 'refund_required' ? "AND FIND_IN_SET('refund_required', review_reason) > 0" : ''}
+         ${startingAfter ? 'AND id > ?' : ''}
+       ORDER BY id LIMIT ?`,
+      [...(startingAfter ? [startingAfter] : []), limit],
+    );
+    return rows.map(toPayment);
   }
 }

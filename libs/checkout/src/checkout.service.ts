@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PaymentChannels, type Refund, RefundService } from '@danbao/channels';
 import { EscrowService, toHoldSummary } from '@danbao/escrow';
 import { NewOrder, Order, OrderEvents, OrdersService } from '@danbao/orders';
 import {
@@ -17,7 +18,6 @@ import { CheckoutRepository } from './checkout.repository';
 import { cartErrors } from './checkout.errors';
 import type { CheckoutSession, Payment } from './checkout.types';
 import { OrderCreationBatcher } from './order-creation.batcher';
-import { PaymentChannels } from './payment-channel';
 import { paymentSummary } from './payment-summaries';
 import { scheduleExpiries } from './session-expiry';
 
@@ -29,6 +29,15 @@ export type SubmitResult =
   | { kind: 'invalid_card'; problem: CardProblem }
   | { kind: 'not_payable'; reason: 'expired' | 'paid' | 'not_awaiting_payment' }
   | { kind: 'not_found' };
+
+/** A payment's final result, from the channel's notification or from asking the channel. */
+export interface PaymentResult {
+  succeeded: boolean;
+  amount: bigint;
+  currency: string;
+  channelReference: string;
+  failureCode?: string;
+}
 
 /** A successful payment whose orders are all payable, with the reference the channel gave it. */
 interface SucceededPayment {
@@ -61,6 +70,7 @@ export class CheckoutService {
     @Inject(OrderEvents) private readonly orderEvents: OrderEvents,
     @Inject(EscrowService) private readonly escrow: EscrowService,
     @Inject(PaymentChannels) private readonly channels: PaymentChannels,
+    @Inject(RefundService) private readonly refunds: RefundService,
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
     @Inject(OrderCreationBatcher) private readonly creations: OrderCreationBatcher,
   ) {}
@@ -186,7 +196,7 @@ export class CheckoutService {
           cardLast4: checked.summary.last4,
           failureCode: null,
           channelReference: null,
-          reviewReason: null,
+          reviewReasons: [],
           createdAt: now,
           updatedAt: now,
         };
@@ -201,68 +211,109 @@ export class CheckoutService {
     return outcome.kind === 'submitted' ? { kind: 'submitted', paymentId: outcome.paymentId } : outcome;
   }
 
-  /** Applies a payment's final result inside the notification's transaction; returns a review reason or null. */
+  /**
+   * Applies a payment's final result inside the notification's transaction. A flagged result
+   * names its review reason; a success that no order can take any more is booked into suspense
+   * and answers the refund to send after commit (`refunds.send`).
+   */
   async applyPaymentResult(
     tx: Tx,
     paymentId: string,
-    result: {
-      succeeded: boolean;
-      amount: bigint;
-      currency: string;
-      channelReference: string;
-      failureCode?: string;
-    },
-  ): Promise<{ outcome: 'applied' | 'duplicate' | 'flagged'; reviewReason?: string }> {
+    result: PaymentResult,
+  ): Promise<{ outcome: 'applied' | 'duplicate' | 'flagged'; reviewReason?: string; refund?: Refund }> {
     const now = new Date();
     const found = await this.repository.lockPaymentWithSession(tx, paymentId);
     if (!found) return { outcome: 'flagged', reviewReason: 'unknown_reference' };
     const { payment, orders } = found;
-    if (payment.amount !== result.amount || payment.currency !== result.currency) {
-      await this.repository.updatePayment(tx, payment.id, { review_reason: 'amount_mismatch' }, now);
-      return { outcome: 'flagged', reviewReason: 'amount_mismatch' };
-    }
+    const flag = async (reason: string) => {
+      await this.repository.addReviewReason(tx, payment.id, reason, now);
+      return { outcome: 'flagged' as const, reviewReason: reason };
+    };
+    if (payment.amount !== result.amount || payment.currency !== result.currency)
+      return flag('amount_mismatch');
     const newStatus = result.succeeded ? 'succeeded' : 'failed';
     if (payment.status !== 'processing') {
       if (payment.status === newStatus) return { outcome: 'duplicate' };
       // A payment's first final result stands; a later, different one moves nothing.
-      await this.repository.updatePayment(tx, payment.id, { review_reason: 'late_contradiction' }, now);
-      return { outcome: 'flagged', reviewReason: 'late_contradiction' };
+      return flag('late_contradiction');
     }
     if (!result.succeeded) {
-      await this.repository.updatePayment(
+      const failureCode = result.failureCode ?? 'payment_failed';
+      await this.repository.finishPayment(
         tx,
         payment.id,
-        {
-          status: 'failed',
-          failure_code: result.failureCode ?? 'payment_failed',
-          channel_reference: result.channelReference,
-        },
+        { status: 'failed', channelReference: result.channelReference, failureCode },
         now,
       );
-      const failureCode = result.failureCode ?? 'payment_failed';
       await this.orders.recordPaymentResult(tx, orders, payment.id, 'failed', failureCode, now);
       return { outcome: 'applied' };
     }
 
     if (!allAwait(orders, payment.id)) {
-      // The money arrived but an order can no longer take it (expired, cancelled, paid by
-      // another session): recorded, flagged for a refund, and never lost.
-      await this.repository.updatePayment(
+      // The money arrived but an order can no longer take it: the books show it in suspense, a
+      // refund of all of it goes back through the channel, and admins see the payment.
+      await this.repository.finishPayment(
         tx,
         payment.id,
-        { status: 'succeeded', channel_reference: result.channelReference, review_reason: 'refund_required' },
+        { status: 'succeeded', channelReference: result.channelReference, failureCode: null },
         now,
       );
       await this.orders.recordPaymentResult(tx, orders, payment.id, 'succeeded', null, now);
+      const refund = await this.refunds.holdInSuspense(tx, payment, 'refund_required', now);
       this.logger.warn(
-        { payment: payment.id },
-        'payment succeeded for orders that cannot be paid; flagged for refund',
+        { payment: payment.id, refund: refund.id },
+        'payment succeeded for orders that cannot be paid; held in suspense and refunded',
       );
-      return { outcome: 'flagged', reviewReason: 'refund_required' };
+      return { ...(await flag('refund_required')), refund };
     }
 
     await this.paySucceeded(tx, [{ payment, orders, channelReference: result.channelReference }], now);
     return { outcome: 'applied' };
+  }
+
+  /**
+   * Sweep: payments still processing PAYMENT_RESULT_TIMEOUT after they were submitted (the
+   * channel's answer was lost, or the channel was never reached because the process died between
+   * the commit and the charge). The channel is asked for each one's result and it is applied as
+   * its notification would have been; a payment the channel never saw failed, so the buyer can pay
+   * again. Returns how many were resolved.
+   */
+  async resolveStuckPayments(now = new Date(), limit = 200): Promise<number> {
+    const stuck = await this.repository.processingBefore(
+      this.db,
+      new Date(now.getTime() - this.config.paymentResultTimeoutMs),
+      limit,
+    );
+    let resolved = 0;
+    for (const payment of stuck) {
+      const answer = await this.channels.named(payment.channel).paymentResult(payment.id);
+      const result: PaymentResult =
+        answer.status === 'unknown'
+          ? {
+              succeeded: false,
+              amount: payment.amount,
+              currency: payment.currency,
+              channelReference: '',
+              failureCode: 'not_received_by_channel',
+            }
+          : {
+              succeeded: answer.status === 'succeeded',
+              amount: answer.amount,
+              currency: answer.currency,
+              channelReference: answer.channelReference,
+              failureCode: answer.failureCode,
+            };
+      const applied = await runInTransaction(this.db, (tx) =>
+        this.applyPaymentResult(tx, payment.id, result),
+      );
+      if (applied.refund) await this.refunds.send(applied.refund);
+      this.logger.warn(
+        { payment: payment.id, channel: payment.channel, answer: answer.status, outcome: applied.outcome },
+        'payment stuck in processing resolved by asking its channel',
+      );
+      if (applied.outcome === 'applied') resolved += 1;
+    }
+    return resolved;
   }
 
   /**
@@ -346,14 +397,21 @@ export class CheckoutService {
     );
   }
 
-  /** Expires an unpaid session and its orders that still await payment (delayed job or sweep). */
+  /**
+   * Expires an unpaid session and its orders that still await payment (delayed job or sweep);
+   * false when there was nothing to expire yet, or a payment of its orders is still in flight.
+   */
   async expireSession(sessionId: string, now = new Date()): Promise<boolean> {
     return runInTransaction(this.db, async (tx) => {
       const session = await this.repository.findSession(tx, sessionId, true);
       if (!session || session.status !== 'open' || session.expiresAt.getTime() > now.getTime()) return false;
+      const orders = await this.orders.lockMany(tx, session.orderIds);
+      // An order whose payment is in flight is not expired under it: the session waits for that
+      // payment's result (or for resolveStuckPayments to ask the channel), and a later sweep
+      // expires it if the payment fails. Otherwise a late success would find the order gone.
+      if (orders.some((order) => order.pendingPaymentId !== null)) return false;
       await this.repository.setSessionStatus(tx, session.id, 'open', 'expired');
       if (session.kind === 'cart') return true; // a cart's orders keep their own sessions
-      const orders = await this.orders.lockMany(tx, session.orderIds);
       for (const order of orders) {
         if (order.status !== 'awaiting_payment') continue;
         const expired = await this.orders.markExpired(tx, order, now);
@@ -370,6 +428,24 @@ export class CheckoutService {
       await this.orderEvents.record(tx, [{ type: 'order.cancelled', order: cancelled }], now);
       return cancelled;
     });
+  }
+
+  /** Payments that need a person, oldest first, with their refunds (GET /v1/admin/payments). */
+  async paymentsNeedingReview(
+    filter: 'review' | 'refund_required',
+    limit: number,
+    startingAfter?: string,
+  ): Promise<{ data: { payment: Payment; refunds: Refund[] }[]; hasMore: boolean }> {
+    const payments = await this.repository.needingReview(this.db, filter, limit + 1, startingAfter);
+    const page = payments.slice(0, limit);
+    const refunds = await this.refunds.forPayments(page.map((payment) => payment.id));
+    return {
+      data: page.map((payment) => ({
+        payment,
+        refunds: refunds.filter((refund) => refund.paymentId === payment.id),
+      })),
+      hasMore: payments.length > limit,
+    };
   }
 
   /** Expires each due session of `ids` in its own transaction; answers how many it expired. */

@@ -27,7 +27,8 @@ export interface Payment {
   cardLast4: string;
   failureCode: string | null;
   channelReference: string | null;
-  reviewReason: string | null;
+  /** Every reason the payment was flagged for review, oldest first (empty: never flagged). */
+  reviewReasons: string[];
   createdAt: Date;
   updatedAt: Date;
 }

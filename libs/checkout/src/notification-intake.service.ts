@@ -11,8 +11,7 @@ import {
 } from '@danbao/platform';
 import { NotificationRejectedError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
-import { PaymentChannels } from './payment-channel';
-import { verifySignature } from './signature';
+import { PaymentChannels, type Refund, RefundService, verifySignature } from '@danbao/channels';
 
 export interface IntakeResult {
   id: string;
@@ -50,7 +49,7 @@ export const intakeBatchSize = new Histogram({
 
 type PaymentResult = NonNullable<ReturnType<typeof paymentResultOf>>;
 
-/** A payment result as the checkout applies it, or null when amount or currency is malformed. */
+/** A payment's or refund's result as it is applied, or null when amount or currency is malformed. */
 function paymentResultOf(notification: ParsedNotification) {
   const { data } = notification;
   if (
@@ -62,7 +61,7 @@ function paymentResultOf(notification: ParsedNotification) {
   }
   return {
     paymentId: data.reference,
-    succeeded: notification.type === 'payment.succeeded',
+    succeeded: notification.type.endsWith('.succeeded'),
     amount: BigInt(data.amount),
     currency: data.currency,
     channelReference: typeof data.channel_reference === 'string' ? data.channel_reference.slice(0, 128) : '',
@@ -160,6 +159,7 @@ export class NotificationIntakeService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(PaymentChannels) private readonly channels: PaymentChannels,
+    @Inject(RefundService) private readonly refunds: RefundService,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
   ) {}
 
@@ -222,19 +222,23 @@ export class NotificationIntakeService {
   /** One notification in its own transaction: applied, then stored with its outcome. */
   private async receiveOne(received: Received): Promise<IntakeResult> {
     const { notification } = received;
+    let toSend: Refund | undefined;
     try {
       const result = await runInTransaction(this.db, async (tx): Promise<IntakeResult> => {
         // Applied first, stored with its outcome in the same transaction: a notification id seen
         // before fails the insert, and the rollback undoes whatever this repeat did.
-        const applied = await this.apply(tx, notification);
+        const { result: applied, refund } = await this.apply(tx, notification);
         try {
           await storeNotifications(tx, [{ received, result: applied }]);
         } catch (error) {
           if (isDuplicateKeyError(error)) throw new RepeatedNotification();
           throw error;
         }
+        toSend = refund;
         return applied;
       });
+      // Money going back to the buyer is asked of the channel only once its request committed.
+      if (toSend) await this.refunds.send(toSend);
       if (result.outcome === 'flagged') {
         this.logger.warn(
           { notification: notification.id, reason: result.review_reason },
@@ -248,22 +252,33 @@ export class NotificationIntakeService {
     }
   }
 
-  private async apply(tx: Tx, notification: ParsedNotification): Promise<IntakeResult> {
+  private async apply(
+    tx: Tx,
+    notification: ParsedNotification,
+  ): Promise<{ result: IntakeResult; refund?: Refund }> {
+    const answer = (outcome: IntakeResult['outcome'], reviewReason?: string): IntakeResult => ({
+      id: notification.id,
+      outcome,
+      ...(reviewReason ? { review_reason: reviewReason } : {}),
+    });
     switch (notification.type) {
       case 'payment.succeeded':
       case 'payment.failed': {
         const result = paymentResultOf(notification);
-        if (!result) return { id: notification.id, outcome: 'flagged', review_reason: 'amount_mismatch' };
+        if (!result) return { result: answer('flagged', 'amount_mismatch') };
         const applied = await this.checkout.applyPaymentResult(tx, result.paymentId, result);
-        return {
-          id: notification.id,
-          outcome: applied.outcome,
-          ...(applied.reviewReason ? { review_reason: applied.reviewReason } : {}),
-        };
+        return { result: answer(applied.outcome, applied.reviewReason), refund: applied.refund };
+      }
+      case 'refund.succeeded':
+      case 'refund.failed': {
+        const result = paymentResultOf(notification);
+        if (!result) return { result: answer('flagged', 'amount_mismatch') };
+        const applied = await this.refunds.applyResult(tx, notification.data.reference, result);
+        return { result: answer(applied.outcome, applied.reviewReason) };
       }
       default:
-        // Refund and payout results come with their capabilities; until then they are kept for review.
-        return { id: notification.id, outcome: 'flagged', review_reason: 'unsupported_type' };
+        // Payout results come with payouts; until then they are kept for review.
+        return { result: answer('flagged', 'unsupported_type') };
     }
   }
 }

@@ -13,6 +13,8 @@ export const Accounts = {
   sellerPayout: (sellerId: string): string => `seller:${segment(sellerId, 'seller id')}:payout`,
   /** The platform's fee revenue: hot, so spread over bucket rows. */
   platformFees: (): string => 'platform:fees',
+  /** A captured payment no order could take, until it is refunded to the buyer. */
+  suspense: (paymentId: string): string => `suspense:${segment(paymentId, 'payment id')}`,
   /** Money sent to sellers' banks; may go negative. */
   bankPayouts: (): string => 'bank:payouts',
 } as const;

@@ -8,6 +8,7 @@ export type {
   AccountBalance,
   LedgerCheckReport,
   LedgerMetadata,
+  LedgerReconciler,
   LedgerTransaction,
   LedgerViolation,
   LedgerViolationKind,

@@ -26,6 +26,7 @@ import type {
   AccountBalance,
   LedgerCheckReport,
   LedgerMetadata,
+  LedgerReconciler,
   LedgerTransaction,
   PostInput,
   PostResult,
@@ -241,12 +242,19 @@ export class LedgerService {
   }
 
   /**
-   * Checks the books (see checkLedger) in one consistent snapshot, or in the caller's transaction.
+   * Checks the books (see checkLedger) in one consistent snapshot, or in the caller's transaction;
+   * `reconcilers` add what other libs know the balances must be (e.g. suspense against the
+   * refunds it owes), checked in the same snapshot.
    * The result is the body of `GET /v1/admin/ledger/check`; amounts are decimal strings.
    */
-  async check(tx?: Tx): Promise<LedgerCheckReport> {
-    if (tx) return checkLedger(tx);
-    return runInTransaction(this.db, (reader) => checkLedger(reader), { isolation: 'REPEATABLE READ' });
+  async check(tx?: Tx, reconcilers: LedgerReconciler[] = []): Promise<LedgerCheckReport> {
+    const run = async (reader: Tx): Promise<LedgerCheckReport> => {
+      const report = await checkLedger(reader);
+      for (const reconcile of reconcilers) report.violations.push(...(await reconcile(reader)));
+      return { ...report, balanced: report.violations.length === 0 };
+    };
+    if (tx) return run(tx);
+    return runInTransaction(this.db, run, { isolation: 'REPEATABLE READ' });
   }
 
   /**

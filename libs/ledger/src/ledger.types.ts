@@ -1,3 +1,5 @@
+import type { Tx } from '@danbao/platform';
+
 /** One line of a journal transaction: the signed change to one account's balance. */
 export interface Posting {
   account: string;
@@ -80,7 +82,9 @@ export type LedgerViolationKind =
   | 'transaction_too_few_entries'
   | 'orphan_entry'
   | 'balance_mismatch'
-  | 'negative_balance';
+  | 'negative_balance'
+  /** An account's balance disagrees with what its owning lib says it must be (a reconciler). */
+  | 'balance_unexplained';
 
 export interface LedgerViolation {
   kind: LedgerViolationKind;
@@ -88,6 +92,12 @@ export interface LedgerViolation {
   transaction?: string;
   detail: string;
 }
+
+/**
+ * A check another lib adds to the books check: it reads, in the check's own snapshot, what its
+ * accounts' balances must be and answers the violations it finds.
+ */
+export type LedgerReconciler = (tx: Tx) => Promise<LedgerViolation[]>;
 
 /**
  * What check() finds, in the shape of `GET /v1/admin/ledger/check`. Amounts are decimal strings of

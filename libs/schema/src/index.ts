@@ -1,3 +1,4 @@
+import { channelsMigrations } from '@danbao/channels';
 import { checkoutMigrations } from '@danbao/checkout';
 import { escrowMigrations } from '@danbao/escrow';
 import { ledgerMigrations } from '@danbao/ledger';
@@ -18,4 +19,5 @@ export const allMigrations = [
   ...notificationsMigrations,
   ...escrowMigrations,
   ...checkoutMigrations,
+  ...channelsMigrations,
 ];

@@ -85,6 +85,7 @@ export const configSchema = z.object({
   HOLD_EXPIRY_NOTICE: duration('5d'),
   PAYOUT_DELAY: duration('1d'),
   SWEEP_INTERVAL: duration('30s'),
+  PAYMENT_RESULT_TIMEOUT: duration('10m'),
   PLATFORM_FEE_BPS: integer(200, 0, 10_000),
   WEBHOOK_RETRY_BASE: duration('30s'),
   SANDBOX_CHANNEL_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

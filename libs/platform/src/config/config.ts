@@ -25,6 +25,8 @@ export interface AppConfig {
   holdExpiryNoticeMs: number;
   payoutDelayMs: number;
   sweepIntervalMs: number;
+  /** A payment still processing this long after it was submitted is looked up at its channel. */
+  paymentResultTimeoutMs: number;
   platformFeeBps: number;
   webhookRetryBaseMs: number;
   sandboxChannelSecret: string;
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     holdExpiryNoticeMs: raw.HOLD_EXPIRY_NOTICE,
     payoutDelayMs: raw.PAYOUT_DELAY,
     sweepIntervalMs: raw.SWEEP_INTERVAL,
+    paymentResultTimeoutMs: raw.PAYMENT_RESULT_TIMEOUT,
     platformFeeBps: raw.PLATFORM_FEE_BPS,
     webhookRetryBaseMs: raw.WEBHOOK_RETRY_BASE,
     sandboxChannelSecret: raw.SANDBOX_CHANNEL_SECRET ?? randomBytes(24).toString('hex'),

@@ -1,0 +1,18 @@
+export { ChannelsModule } from './channels.module';
+export { channelsMigrations } from './migrations';
+export { PaymentChannels } from './payment-channel';
+export type { ChannelPaymentResult, PaymentChannel } from './payment-channel';
+export { RefundService, suspenseReconciler } from './refund.service';
+export type { RefundOutcome } from './refund.service';
+export type { Refund, RefundResult, RefundSource, RefundStatus } from './refund.types';
+export {
+  REFUND_FAILS_CARD_LAST4,
+  SANDBOX_CHANNEL_NAME,
+  SANDBOX_DELIVER_JOB,
+  SANDBOX_QUEUE,
+  sandboxBehaviour,
+  SandboxChannel,
+  SandboxDeliveryHandler,
+} from './sandbox-channel';
+export type { SandboxNotification } from './sandbox-channel';
+export { signPayload, verifySignature, SIGNATURE_TOLERANCE_SECONDS } from './signature';

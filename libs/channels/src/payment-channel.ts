@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+
+/** What a channel knows of a payment whose result never reached us. */
+export type ChannelPaymentResult =
+  | {
+      status: 'succeeded' | 'failed';
+      amount: bigint;
+      currency: string;
+      channelReference: string;
+      failureCode?: string;
+    }
+  /** The channel never saw the payment: it was never charged. */
+  | { status: 'unknown' };
+
+/**
+ * A payment channel (an acquirer): it charges the buyer's card, refunds, and answers
+ * asynchronously with signed notifications to `/v1/channels/<name>/notifications`. Its `name` is
+ * the one string that names it everywhere: that URL, `payments.channel`, `holds.channel`,
+ * `refunds.channel` and the ledger account `channel:<name>` of the money it owes us.
+ */
+export interface PaymentChannel {
+  readonly name: string;
+  /** The secret its notifications are signed with (`Danbao-Signature`). */
+  readonly notificationSecret: string;
+  /** Asks the channel to charge a recorded payment; called after its row committed. */
+  charge(payment: { id: string; amount: bigint; currency: string }, cardDigits: string): Promise<void>;
+  /**
+   * Asks the channel to refund (part of) a payment; called after the refund's row committed. The
+   * refund id is the channel's idempotency key: asking twice refunds once. The result arrives as
+   * `refund.succeeded` or `refund.failed`.
+   */
+  refund(refund: { id: string; paymentId: string; amount: bigint; currency: string }): Promise<void>;
+  /** Asks the channel for a payment's result (a payment stuck in processing). */
+  paymentResult(paymentId: string): Promise<ChannelPaymentResult>;
+}
+
+/** The channels this deployment runs, as Nest provides them. */
+export const PAYMENT_CHANNEL_LIST = Symbol('PAYMENT_CHANNEL_LIST');
+
+/** The payment channels by name; the hosted card form pays through the card channel. */
+@Injectable()
+export class PaymentChannels {
+  private readonly byName: Map<string, PaymentChannel>;
+
+  constructor(@Inject(PAYMENT_CHANNEL_LIST) private readonly channels: PaymentChannel[]) {
+    if (channels.length === 0) throw new Error('At least one payment channel must be configured.');
+    this.byName = new Map(channels.map((channel) => [channel.name, channel]));
+  }
+
+  /** The channel of this name, or undefined for a name this deployment does not run. */
+  get(name: string): PaymentChannel | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The channel of a stored payment, refund or hold: a name we recorded must still be run. */
+  named(name: string): PaymentChannel {
+    const channel = this.byName.get(name);
+    if (!channel) throw new Error(`Payment channel ${name} is not configured in this deployment.`);
+    return channel;
+  }
+
+  /** The channel that takes the hosted checkout's card form (the sandbox acquirer for now). */
+  forCards(): PaymentChannel {
+    return this.channels[0];
+  }
+}

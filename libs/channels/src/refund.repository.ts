@@ -1,0 +1,119 @@
+import { affectedRows, type Tx } from '@danbao/platform';
+import type { Refund, RefundSource, RefundStatus } from './refund.types';
+
+interface RefundRow {
+  id: string;
+  payment_id: string;
+  channel: string;
+  source: RefundSource;
+  order_id: string | null;
+  amount: string;
+  currency: string;
+  status: RefundStatus;
+  reason: string;
+  failure_code: string | null;
+  channel_reference: string | null;
+  sent_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toRefund = (row: RefundRow): Refund => ({
+  id: row.id,
+  paymentId: row.payment_id,
+  channel: row.channel,
+  source: row.source,
+  orderId: row.order_id,
+  amount: BigInt(row.amount),
+  currency: row.currency,
+  status: row.status,
+  reason: row.reason,
+  failureCode: row.failure_code,
+  channelReference: row.channel_reference,
+  sentAt: row.sent_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** Narrow SQL for refunds, in the caller's Tx. */
+export class RefundRepository {
+  async insert(tx: Tx, refund: Refund): Promise<void> {
+    await tx.query(
+      `INSERT INTO refunds (id, payment_id, channel, source, order_id, amount, currency, status, reason, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        refund.id,
+        refund.paymentId,
+        refund.channel,
+        refund.source,
+        refund.orderId,
+        refund.amount.toString(),
+        refund.currency,
+        refund.status,
+        refund.reason,
+        refund.createdAt,
+        refund.updatedAt,
+      ],
+    );
+  }
+
+  async find(tx: Tx, id: string, forUpdate = false): Promise<Refund | undefined> {
+    const rows = await tx.query<RefundRow[]>(
+      `SELECT * FROM refunds WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ? toRefund(rows[0]) : undefined;
+  }
+
+  async forPayments(tx: Tx, paymentIds: string[]): Promise<Refund[]> {
+    if (paymentIds.length === 0) return [];
+    const rows = await tx.query<RefundRow[]>(
+      `SELECT * FROM refunds WHERE payment_id IN (${paymentIds.map(() => '?').join(',')}) ORDER BY id`,
+      paymentIds,
+    );
+    return rows.map(toRefund);
+  }
+
+  async markSent(tx: Tx, id: string, now: Date): Promise<void> {
+    await tx.query("UPDATE refunds SET sent_at = ?, updated_at = ? WHERE id = ? AND status = 'requested'", [
+      now,
+      now,
+      id,
+    ]);
+  }
+
+  /** The guarded end of a requested refund; false if it was no longer requested. */
+  async finish(
+    tx: Tx,
+    id: string,
+    status: 'succeeded' | 'failed',
+    channelReference: string,
+    failureCode: string | null,
+    now: Date,
+  ): Promise<boolean> {
+    const result = await tx.query(
+      `UPDATE refunds SET status = ?, channel_reference = ?, failure_code = ?, updated_at = ?
+       WHERE id = ? AND status = 'requested'`,
+      [status, channelReference, failureCode, now, id],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** Requested refunds not sent, or sent before `sentBefore` without an answer (the sweep re-sends them). */
+  async unanswered(tx: Tx, sentBefore: Date, limit: number): Promise<Refund[]> {
+    const rows = await tx.query<RefundRow[]>(
+      `SELECT * FROM refunds WHERE status = 'requested' AND (sent_at IS NULL OR sent_at < ?) ORDER BY id LIMIT ?`,
+      [sentBefore, limit],
+    );
+    return rows.map(toRefund);
+  }
+
+  /** Per payment, what suspense still owes the buyer: refunds not yet confirmed by the channel. */
+  async suspenseOwed(tx: Tx): Promise<Map<string, { amount: bigint; currency: string }>> {
+    const rows = await tx.query<{ payment_id: string; currency: string; owed: string }[]>(
+      `SELECT payment_id, currency, SUM(amount) AS owed FROM refunds
+       WHERE source = 'suspense' AND status IN ('requested', 'failed') GROUP BY payment_id, currency`,
+    );
+    return new Map(rows.map((row) => [row.payment_id, { amount: BigInt(row.owed), currency: row.currency }]));
+  }
+}

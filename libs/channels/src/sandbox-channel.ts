@@ -1,0 +1,267 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import {
+  APP_CONFIG,
+  AppConfig,
+  isDuplicateKeyError,
+  JobHandler,
+  newId,
+  QueueRegistry,
+  Database,
+} from '@danbao/platform';
+import { toJsonAmount } from '@danbao/money';
+import type { ChannelPaymentResult, PaymentChannel } from './payment-channel';
+import { signPayload } from './signature';
+
+/** The sandbox acquirer's name: in its notification URL, on its payments and holds, in the ledger. */
+export const SANDBOX_CHANNEL_NAME = 'sandbox';
+
+/** The sandbox acquirer's own queue: it stands for a remote party, so it never shares ours. */
+export const SANDBOX_QUEUE = 'sandbox-channel';
+export const SANDBOX_DELIVER_JOB = 'deliver';
+
+export interface SandboxNotification {
+  id: string;
+  type:
+    | 'payment.succeeded'
+    | 'payment.failed'
+    | 'refund.succeeded'
+    | 'refund.failed'
+    | 'payout.paid'
+    | 'payout.failed';
+  created: number;
+  data: {
+    reference: string;
+    amount: number;
+    currency: string;
+    channel_reference: string;
+    failure_code?: string;
+  };
+}
+
+type CardBehaviour =
+  | { result: 'succeeded' }
+  | { result: 'failed'; failureCode: string }
+  | { result: 'duplicated' }
+  | { result: 'silent' };
+
+/** The test cards of API.md; any other valid card succeeds. */
+export function sandboxBehaviour(digits: string): CardBehaviour {
+  switch (digits) {
+    case '4000000000000002':
+      return { result: 'failed', failureCode: 'card_declined' };
+    case '4000000000009995':
+      return { result: 'failed', failureCode: 'insufficient_funds' };
+    case '4000000000000077':
+      return { result: 'duplicated' };
+    case '4000000000000341':
+      return { result: 'silent' };
+    default:
+      return { result: 'succeeded' };
+  }
+}
+
+/** The test card whose payments succeed and whose refunds the sandbox refuses (`refund_declined`). */
+export const REFUND_FAILS_CARD_LAST4 = '5126';
+
+interface ChargeRow {
+  id: string;
+  amount: string;
+  currency: string;
+  card_last4: string | null;
+  result: string;
+  failure_code: string | null;
+}
+
+const DELIVERY_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: 1000,
+  removeOnFail: 5000,
+};
+
+/**
+ * A built-in acquirer that behaves like a remote one: it keeps its own record of every charge and
+ * refund (deduplicated by our payment or refund id, as a real acquirer's idempotency key), and
+ * answers later and asynchronously by POSTing a signed notification to our notification endpoint,
+ * retrying until it is accepted. It is a test channel: it moves no real money.
+ */
+@Injectable()
+export class SandboxChannel implements PaymentChannel {
+  readonly name = SANDBOX_CHANNEL_NAME;
+  readonly notificationSecret: string;
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(QueueRegistry) private readonly queues: QueueRegistry,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.notificationSecret = config.sandboxChannelSecret;
+  }
+
+  async charge(payment: { id: string; amount: bigint; currency: string }, digits: string): Promise<void> {
+    const behaviour = sandboxBehaviour(digits);
+    const failureCode = behaviour.result === 'failed' ? behaviour.failureCode : null;
+    const chargeId = await this.record('payment', payment.id, payment, {
+      cardLast4: digits.slice(-4),
+      result: behaviour.result === 'failed' ? 'failed' : 'succeeded',
+      failureCode,
+    });
+    if (chargeId === undefined || behaviour.result === 'silent') return;
+    const notification = this.notification(
+      behaviour.result === 'failed' ? 'payment.failed' : 'payment.succeeded',
+      payment.id,
+      payment,
+      chargeId,
+      failureCode,
+    );
+    if (behaviour.result === 'duplicated') {
+      // The same notification twice, the later copy overtaking the first.
+      await this.deliver(notification, `${notification.id}-1`, 400);
+      await this.deliver(notification, `${notification.id}-2`, 100);
+    } else {
+      await this.deliver(notification, notification.id, 100);
+    }
+  }
+
+  async refund(refund: { id: string; paymentId: string; amount: bigint; currency: string }): Promise<void> {
+    const [charge] = await this.db.query<ChargeRow[]>(
+      "SELECT * FROM sandbox_charges WHERE kind = 'payment' AND reference = ?",
+      [refund.paymentId],
+    );
+    // A refund of a payment the sandbox never charged, or beyond what it charged, is refused as a
+    // real acquirer would; so is any refund of the refund-failing test card.
+    const failureCode =
+      charge === undefined || charge.result !== 'succeeded'
+        ? 'payment_not_captured'
+        : BigInt(charge.amount) < refund.amount || charge.currency !== refund.currency
+          ? 'amount_exceeds_capture'
+          : charge.card_last4 === REFUND_FAILS_CARD_LAST4
+            ? 'refund_declined'
+            : null;
+    const refundId = await this.record('refund', refund.id, refund, {
+      cardLast4: charge?.card_last4 ?? null,
+      result: failureCode ? 'failed' : 'succeeded',
+      failureCode,
+    });
+    if (refundId === undefined) return;
+    const notification = this.notification(
+      failureCode ? 'refund.failed' : 'refund.succeeded',
+      refund.id,
+      refund,
+      refundId,
+      failureCode,
+    );
+    await this.deliver(notification, notification.id, 100);
+  }
+
+  async paymentResult(paymentId: string): Promise<ChannelPaymentResult> {
+    const [charge] = await this.db.query<ChargeRow[]>(
+      "SELECT * FROM sandbox_charges WHERE kind = 'payment' AND reference = ?",
+      [paymentId],
+    );
+    if (!charge) return { status: 'unknown' };
+    return {
+      status: charge.result === 'failed' ? 'failed' : 'succeeded',
+      amount: BigInt(charge.amount),
+      currency: charge.currency,
+      channelReference: charge.id,
+      ...(charge.failure_code ? { failureCode: charge.failure_code } : {}),
+    };
+  }
+
+  /**
+   * The sandbox's own record of a charge or refund, once per our id; answers its id, or undefined
+   * when this id was recorded before (asked twice: nothing new happens).
+   */
+  private async record(
+    kind: 'payment' | 'refund',
+    reference: string,
+    money: { amount: bigint; currency: string },
+    outcome: { cardLast4: string | null; result: 'succeeded' | 'failed'; failureCode: string | null },
+  ): Promise<string | undefined> {
+    const id = newId(kind === 'payment' ? 'ch' : 're');
+    try {
+      await this.db.query(
+        `INSERT INTO sandbox_charges (id, kind, reference, amount, currency, card_last4, result, failure_code, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          id,
+          kind,
+          reference,
+          money.amount.toString(),
+          money.currency,
+          outcome.cardLast4,
+          outcome.result,
+          outcome.failureCode,
+          new Date(),
+        ],
+      );
+      return id;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private notification(
+    type: SandboxNotification['type'],
+    reference: string,
+    money: { amount: bigint; currency: string },
+    channelReference: string,
+    failureCode: string | null,
+  ): SandboxNotification {
+    return {
+      id: newId('ntf'),
+      type,
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        reference,
+        amount: toJsonAmount(money.amount),
+        currency: money.currency,
+        channel_reference: channelReference,
+        ...(failureCode ? { failure_code: failureCode } : {}),
+      },
+    };
+  }
+
+  private async deliver(notification: SandboxNotification, jobId: string, delay: number): Promise<void> {
+    await this.queues
+      .get(SANDBOX_QUEUE)
+      .add(SANDBOX_DELIVER_JOB, notification, { ...DELIVERY_OPTIONS, jobId, delay });
+  }
+}
+
+/** Delivers one sandbox notification to PUBLIC_URL, signed now; a non-2xx answer is retried. */
+@Injectable()
+export class SandboxDeliveryHandler implements JobHandler {
+  readonly queue = SANDBOX_QUEUE;
+  readonly jobName = SANDBOX_DELIVER_JOB;
+  private readonly logger = new Logger(SandboxDeliveryHandler.name);
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async handle(job: Job<SandboxNotification>): Promise<number> {
+    const body = JSON.stringify(job.data);
+    const response = await fetch(
+      `${this.config.publicUrl}/v1/channels/${SANDBOX_CHANNEL_NAME}/notifications`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'danbao-signature': signPayload(this.config.sandboxChannelSecret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      },
+    );
+    if (!response.ok) {
+      this.logger.warn(
+        { notification: job.data.id, status: response.status },
+        'sandbox notification refused; will retry',
+      );
+      throw new Error(`notification endpoint answered ${response.status}`);
+    }
+    return response.status;
+  }
+}
