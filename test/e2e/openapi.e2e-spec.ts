@@ -241,6 +241,7 @@ describe('OpenAPI document', () => {
     expect(lists.map(({ path }) => path).sort()).toEqual([
       '/v1/admin/holds',
       '/v1/admin/payments',
+      '/v1/admin/refunds',
       '/v1/events',
       '/v1/orders',
     ]);

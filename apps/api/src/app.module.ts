@@ -6,6 +6,7 @@ import { OrdersModule } from '@danbao/orders';
 import { AppConfig, PlatformModule } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
 import { AdminPaymentsController } from './admin/admin-payments.controller';
+import { AdminRefundsController } from './admin/admin-refunds.controller';
 import { TokensController } from './auth/tokens.controller';
 import { ChannelNotificationsController } from './checkout/channel-notifications.controller';
 import { CheckoutPagesController } from './checkout/checkout-pages.controller';
@@ -31,6 +32,7 @@ export class AppModule {
       ],
       controllers: [
         AdminPaymentsController,
+        AdminRefundsController,
         TokensController,
         OrdersController,
         CheckoutSessionsController,

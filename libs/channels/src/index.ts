@@ -3,7 +3,7 @@ export { channelsMigrations } from './migrations';
 export { PaymentChannels } from './payment-channel';
 export type { ChannelPaymentResult, PaymentChannel } from './payment-channel';
 export { RefundService, suspenseReconciler } from './refund.service';
-export type { RefundOutcome } from './refund.service';
+export type { RefundOutcome, RefundRetryRefusal } from './refund.service';
 export type { Refund, RefundResult, RefundSource, RefundStatus } from './refund.types';
 export {
   REFUND_FAILS_CARD_LAST4,

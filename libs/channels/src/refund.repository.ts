@@ -11,6 +11,7 @@ interface RefundRow {
   currency: string;
   status: RefundStatus;
   reason: string;
+  retry_of: string | null;
   failure_code: string | null;
   channel_reference: string | null;
   sent_at: Date | null;
@@ -28,6 +29,7 @@ const toRefund = (row: RefundRow): Refund => ({
   currency: row.currency,
   status: row.status,
   reason: row.reason,
+  retryOf: row.retry_of,
   failureCode: row.failure_code,
   channelReference: row.channel_reference,
   sentAt: row.sent_at,
@@ -39,8 +41,8 @@ const toRefund = (row: RefundRow): Refund => ({
 export class RefundRepository {
   async insert(tx: Tx, refund: Refund): Promise<void> {
     await tx.query(
-      `INSERT INTO refunds (id, payment_id, channel, source, order_id, amount, currency, status, reason, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO refunds (id, payment_id, channel, source, order_id, amount, currency, status, reason, retry_of, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         refund.id,
         refund.paymentId,
@@ -51,6 +53,7 @@ export class RefundRepository {
         refund.currency,
         refund.status,
         refund.reason,
+        refund.retryOf,
         refund.createdAt,
         refund.updatedAt,
       ],
@@ -97,6 +100,23 @@ export class RefundRepository {
       [status, channelReference, failureCode, now, id],
     );
     return affectedRows(result) === 1;
+  }
+
+  /** An order's refunds (escrow refunds of its hold), oldest first. */
+  async forOrder(tx: Tx, orderId: string): Promise<Refund[]> {
+    const rows = await tx.query<RefundRow[]>('SELECT * FROM refunds WHERE order_id = ? ORDER BY id', [
+      orderId,
+    ]);
+    return rows.map(toRefund);
+  }
+
+  /** Refunds in a status, oldest first, by id after the cursor (admins' list of failed refunds). */
+  async list(tx: Tx, status: RefundStatus, limit: number, startingAfter?: string): Promise<Refund[]> {
+    const rows = await tx.query<RefundRow[]>(
+      `SELECT * FROM refunds WHERE status = ?${startingAfter ? ' AND id > ?' : ''} ORDER BY id LIMIT ?`,
+      [status, ...(startingAfter ? [startingAfter] : []), limit],
+    );
+    return rows.map(toRefund);
   }
 
   /** Requested refunds not sent, or sent before `sentBefore` without an answer (the sweep re-sends them). */

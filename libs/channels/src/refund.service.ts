@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Accounts, LedgerService, type LedgerReconciler } from '@danbao/ledger';
-import { Database, newId, type Tx } from '@danbao/platform';
+import { Database, isDuplicateKeyError, newId, runInTransaction, type Tx } from '@danbao/platform';
 import { PaymentChannels } from './payment-channel';
 import { RefundRepository } from './refund.repository';
-import type { Refund, RefundResult } from './refund.types';
+import type { Refund, RefundResult, RefundSource } from './refund.types';
 
 /** A requested refund the channel has not answered this long after it was sent is sent again. */
 const RESEND_AFTER_MS = 10 * 60_000;
+
+/** Why an admin's retry of a refund was refused. */
+export type RefundRetryRefusal = 'refund_not_found' | 'refund_not_failed' | 'refund_already_retried';
 
 export interface RefundOutcome {
   outcome: 'applied' | 'duplicate' | 'flagged';
@@ -52,16 +55,43 @@ export class RefundService {
         { account: Accounts.suspense(payment.id), currency: payment.currency, amount: payment.amount },
       ],
     });
+    return this.request(
+      tx,
+      { ...payment, paymentId: payment.id, source: 'suspense', orderId: null, reason },
+      now,
+    );
+  }
+
+  /**
+   * Records a refund request in the caller's transaction (the money stays where it waits until
+   * the channel confirms). Send it after commit (send()).
+   */
+  async request(
+    tx: Tx,
+    input: {
+      paymentId: string;
+      channel: string;
+      source: RefundSource;
+      orderId: string | null;
+      amount: bigint;
+      currency: string;
+      reason: string;
+      retryOf?: string;
+    },
+    now: Date,
+  ): Promise<Refund> {
+    if (input.amount <= 0n) throw new Error(`A refund must be of a positive amount, not ${input.amount}.`);
     const refund: Refund = {
       id: newId('rfd'),
-      paymentId: payment.id,
-      channel: payment.channel,
-      source: 'suspense',
-      orderId: null,
-      amount: payment.amount,
-      currency: payment.currency,
+      paymentId: input.paymentId,
+      channel: input.channel,
+      source: input.source,
+      orderId: input.orderId,
+      amount: input.amount,
+      currency: input.currency,
       status: 'requested',
-      reason,
+      reason: input.reason,
+      retryOf: input.retryOf ?? null,
       failureCode: null,
       channelReference: null,
       sentAt: null,
@@ -70,6 +100,47 @@ export class RefundService {
     };
     await this.refunds.insert(tx, refund);
     return refund;
+  }
+
+  /**
+   * An admin retries a refund the channel refused: a new refund of the same money through the same
+   * channel, sent after commit. Only a failed refund can be retried, and only once (a retry that
+   * fails is retried in turn); a second retry of the same refund answers `refund_already_retried`.
+   */
+  async retry(refundId: string, now = new Date()): Promise<Refund | RefundRetryRefusal> {
+    let retried: Refund | RefundRetryRefusal;
+    try {
+      retried = await runInTransaction(this.db, async (tx) => {
+        const failed = await this.refunds.find(tx, refundId, true);
+        if (!failed) return 'refund_not_found' as const;
+        if (failed.status !== 'failed') return 'refund_not_failed' as const;
+        return this.request(tx, { ...failed, reason: failed.reason, retryOf: failed.id }, now);
+      });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'refund_already_retried';
+      throw error;
+    }
+    if (typeof retried !== 'string') await this.send(retried);
+    return retried;
+  }
+
+  /** A refund, locked in the caller's transaction (an admin's retry decides under its lock). */
+  async lock(tx: Tx, id: string): Promise<Refund | undefined> {
+    return this.refunds.find(tx, id, true);
+  }
+
+  async find(id: string, tx: Tx = this.db): Promise<Refund | undefined> {
+    return this.refunds.find(tx, id);
+  }
+
+  /** An order's refunds (of its hold), oldest first. */
+  async forOrder(orderId: string, tx: Tx = this.db): Promise<Refund[]> {
+    return this.refunds.forOrder(tx, orderId);
+  }
+
+  /** Refunds in a status, oldest first (admins see the failed ones). */
+  async list(status: Refund['status'], limit: number, startingAfter?: string): Promise<Refund[]> {
+    return this.refunds.list(this.db, status, limit, startingAfter);
   }
 
   /**
@@ -96,9 +167,11 @@ export class RefundService {
   }
 
   /**
-   * The channel's answer to a refund, in the notification's transaction. A success books the money
-   * out of where it waited to the channel; a failure leaves it there, visible to admins. A repeat
-   * changes nothing; a mismatch or a late contradiction is flagged and moves nothing.
+   * The channel's answer to a refund, in the notification's transaction. For a suspense refund a
+   * success books the money out of suspense to the channel here; an escrow refund's success is
+   * booked by escrow (the caller passes the applied refund on). A failure leaves the money where it
+   * waited, visible to admins. A repeat changes nothing; a mismatch or a late contradiction is
+   * flagged and moves nothing.
    */
   async applyResult(
     tx: Tx,
@@ -118,7 +191,7 @@ export class RefundService {
     }
     const failureCode = result.succeeded ? null : (result.failureCode ?? 'refund_failed');
     await this.refunds.finish(tx, refund.id, status, result.channelReference, failureCode, now);
-    if (result.succeeded) {
+    if (result.succeeded && refund.source === 'suspense') {
       await this.ledger.post(tx, {
         reference: `refund:${refund.id}`,
         kind: 'refund',
@@ -129,7 +202,7 @@ export class RefundService {
           { account: Accounts.channel(refund.channel), currency: refund.currency, amount: refund.amount },
         ],
       });
-    } else {
+    } else if (!result.succeeded) {
       this.logger.warn({ refund: refund.id, failure: failureCode }, 'the channel refused a refund');
     }
     return {

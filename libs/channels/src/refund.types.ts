@@ -1,6 +1,9 @@
 export type RefundStatus = 'requested' | 'succeeded' | 'failed';
-/** Where a refund's money waits until the channel confirms it. */
-export type RefundSource = 'suspense';
+/**
+ * Where a refund's money waits until the channel confirms it: `suspense` (a captured payment no
+ * order could take; this lib books it out) or `escrow` (an order's held funds; escrow books it out).
+ */
+export type RefundSource = 'suspense' | 'escrow';
 
 export interface Refund {
   id: string;
@@ -12,6 +15,8 @@ export interface Refund {
   currency: string;
   status: RefundStatus;
   reason: string;
+  /** The failed refund this one retries (an admin's retry), if any. */
+  retryOf: string | null;
   failureCode: string | null;
   channelReference: string | null;
   sentAt: Date | null;

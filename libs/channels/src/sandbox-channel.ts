@@ -61,7 +61,10 @@ export function sandboxBehaviour(digits: string): CardBehaviour {
   }
 }
 
-/** The test card whose payments succeed and whose refunds the sandbox refuses (`refund_declined`). */
+/**
+ * The test card whose payments succeed and whose first refund the sandbox refuses
+ * (`refund_declined`); a retry of it succeeds.
+ */
 export const REFUND_FAILS_CARD_LAST4 = '5126';
 
 interface ChargeRow {
@@ -129,17 +132,24 @@ export class SandboxChannel implements PaymentChannel {
       "SELECT * FROM sandbox_charges WHERE kind = 'payment' AND reference = ?",
       [refund.paymentId],
     );
+    const [refunded] = await this.db.query<{ total: string | null; tries: number }[]>(
+      `SELECT SUM(CASE WHEN result = 'succeeded' THEN amount ELSE 0 END) AS total, COUNT(*) AS tries
+       FROM sandbox_charges WHERE kind = 'refund' AND payment_reference = ?`,
+      [refund.paymentId],
+    );
     // A refund of a payment the sandbox never charged, or beyond what it charged, is refused as a
-    // real acquirer would; so is any refund of the refund-failing test card.
+    // real acquirer would; so is the first refund of the refund-failing test card.
     const failureCode =
       charge === undefined || charge.result !== 'succeeded'
         ? 'payment_not_captured'
-        : BigInt(charge.amount) < refund.amount || charge.currency !== refund.currency
+        : BigInt(charge.amount) - BigInt(refunded?.total ?? '0') < refund.amount ||
+            charge.currency !== refund.currency
           ? 'amount_exceeds_capture'
-          : charge.card_last4 === REFUND_FAILS_CARD_LAST4
+          : charge.card_last4 === REFUND_FAILS_CARD_LAST4 && Number(refunded?.tries ?? 0) === 0
             ? 'refund_declined'
             : null;
     const refundId = await this.record('refund', refund.id, refund, {
+      paymentReference: refund.paymentId,
       cardLast4: charge?.card_last4 ?? null,
       result: failureCode ? 'failed' : 'succeeded',
       failureCode,
@@ -178,17 +188,23 @@ export class SandboxChannel implements PaymentChannel {
     kind: 'payment' | 'refund',
     reference: string,
     money: { amount: bigint; currency: string },
-    outcome: { cardLast4: string | null; result: 'succeeded' | 'failed'; failureCode: string | null },
+    outcome: {
+      paymentReference?: string;
+      cardLast4: string | null;
+      result: 'succeeded' | 'failed';
+      failureCode: string | null;
+    },
   ): Promise<string | undefined> {
     const id = newId(kind === 'payment' ? 'ch' : 're');
     try {
       await this.db.query(
-        `INSERT INTO sandbox_charges (id, kind, reference, amount, currency, card_last4, result, failure_code, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sandbox_charges (id, kind, reference, payment_reference, amount, currency, card_last4, result, failure_code, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           id,
           kind,
           reference,
+          outcome.paymentReference ?? null,
           money.amount.toString(),
           money.currency,
           outcome.cardLast4,

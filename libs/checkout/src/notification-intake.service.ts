@@ -10,6 +10,7 @@ import {
   Database,
 } from '@danbao/platform';
 import { NotificationRejectedError } from './checkout.errors';
+import { HoldResolutionService } from '@danbao/escrow';
 import { CheckoutService } from './checkout.service';
 import { PaymentChannels, type Refund, RefundService, verifySignature } from '@danbao/channels';
 
@@ -161,6 +162,7 @@ export class NotificationIntakeService {
     @Inject(PaymentChannels) private readonly channels: PaymentChannels,
     @Inject(RefundService) private readonly refunds: RefundService,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
+    @Inject(HoldResolutionService) private readonly holdResolution: HoldResolutionService,
   ) {}
 
   async receive(
@@ -274,6 +276,10 @@ export class NotificationIntakeService {
         const result = paymentResultOf(notification);
         if (!result) return { result: answer('flagged', 'amount_mismatch') };
         const applied = await this.refunds.applyResult(tx, notification.data.reference, result);
+        // Held money leaves escrow only now that the channel confirmed it; escrow books it.
+        if (applied.outcome === 'applied' && applied.refund?.status === 'succeeded') {
+          await this.holdResolution.refundConfirmed(tx, applied.refund);
+        }
         return { result: answer(applied.outcome, applied.reviewReason) };
       }
       default:

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChannelsModule } from '@danbao/channels';
 import { LedgerModule } from '@danbao/ledger';
 import { NotificationsModule } from '@danbao/notifications';
 import { OrdersModule } from '@danbao/orders';
@@ -6,13 +7,22 @@ import { EscrowJobs } from './escrow.jobs';
 import { EscrowService } from './escrow.service';
 import { EscrowSweep } from './escrow.sweep';
 import { HoldExpiryService } from './hold-expiry.service';
+import { HoldResolutionService } from './hold-resolution.service';
 import { ReceiptService } from './receipt.service';
 import { ReleaseService } from './release.service';
 
-const SERVICES = [EscrowService, EscrowJobs, ReceiptService, ReleaseService, HoldExpiryService, EscrowSweep];
+const SERVICES = [
+  EscrowService,
+  EscrowJobs,
+  ReceiptService,
+  ReleaseService,
+  HoldExpiryService,
+  HoldResolutionService,
+  EscrowSweep,
+];
 
 @Module({
-  imports: [OrdersModule, LedgerModule, NotificationsModule],
+  imports: [OrdersModule, LedgerModule, NotificationsModule, ChannelsModule],
   providers: SERVICES,
   exports: SERVICES,
 })

@@ -56,6 +56,7 @@ export class EscrowService {
         fee: 0n,
         released: 0n,
         refunded: 0n,
+        refundDue: 0n,
         expiresAt: new Date(now.getTime() + this.config.maxHoldMs),
         createdAt: now,
         updatedAt: now,
@@ -64,6 +65,8 @@ export class EscrowService {
         confirmedAt: null,
         expiryNotifiedAt: null,
         overdueAt: null,
+        frozenAt: null,
+        deadlineLeftMs: null,
       })),
     );
     await this.holds.insertMany(tx, holds);

@@ -4,21 +4,19 @@
 import { Logger } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { LedgerService, ledgerMigrations } from '@danbao/ledger';
-import { notificationsMigrations, OutboxService } from '@danbao/notifications';
-import { OrdersService, ordersMigrations } from '@danbao/orders';
 import {
   AppConfig,
   createDataSource,
   createRedis,
-  platformMigrations,
   QueueRegistry,
   QUEUES,
   databaseOf,
 } from '@danbao/platform';
 import {
+  allMigrations,
   createTestDatabase,
   deleteQueueKeys,
+  escrowServices,
   makePaidOrders,
   PaidOrder,
   REDIS_URL,
@@ -29,16 +27,8 @@ import {
 } from '@danbao/testing';
 import { ESCROW_JOBS, EscrowJobs, holdExpiryJobId, releaseJobId } from './escrow.jobs';
 import { EscrowSweep } from './escrow.sweep';
-import { HoldExpiryService } from './hold-expiry.service';
-import { escrowMigrations } from './migrations';
 
-const migrations = [
-  ...platformMigrations,
-  ...ledgerMigrations,
-  ...ordersMigrations,
-  ...notificationsMigrations,
-  ...escrowMigrations,
-];
+const migrations = allMigrations;
 
 describe('EscrowSweep', () => {
   let database: TestDatabase;
@@ -54,13 +44,7 @@ describe('EscrowSweep', () => {
     config = testConfig(database.databaseUrl, prefix, { SWEEP_INTERVAL: '1s', MAX_HOLD: '90d' });
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
     queues = new QueueRegistry(config);
-    const expiry = new HoldExpiryService(
-      databaseOf(dataSource),
-      config,
-      new OrdersService(databaseOf(dataSource)),
-      new LedgerService(databaseOf(dataSource)),
-      new OutboxService(),
-    );
+    const { expiry } = escrowServices(databaseOf(dataSource), config, queues);
     sut = new EscrowSweep(databaseOf(dataSource), config, queues, new EscrowJobs(queues), expiry);
   });
 

@@ -1,14 +1,18 @@
-// The horizon of holds (MAX_HOLD) against the real MariaDB: HoldExpiryService with the real
-// OrdersService, LedgerService and OutboxService; holds made by the paid-order factory with short
-// horizons. No queue: the sweep's jobs call expire() the same way.
+// The horizon of holds (MAX_HOLD) against the real MariaDB and Redis: HoldExpiryService with the
+// real orders, ledger, outbox, the sandbox channel and refunds; holds made by the paid-order factory
+// with short horizons. No worker: the sweep's jobs call expire() the same way, and the sandbox's
+// refund answer is applied here as the notification intake applies it.
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Accounts, LedgerService, ledgerMigrations } from '@danbao/ledger';
-import { notificationsMigrations, OutboxService } from '@danbao/notifications';
-import { OrdersService, ordersMigrations } from '@danbao/orders';
-import { AppConfig, createDataSource, platformMigrations, databaseOf } from '@danbao/platform';
+import { RefundService } from '@danbao/channels';
+import { Accounts, LedgerService } from '@danbao/ledger';
+import { AppConfig, createDataSource, databaseOf, QueueRegistry, runInTransaction } from '@danbao/platform';
 import {
+  allMigrations,
   createTestDatabase,
+  deleteQueueKeys,
+  escrowServices,
+  REDIS_URL,
   makePaidOrder,
   PaidOrder,
   shipOrders,
@@ -18,49 +22,42 @@ import {
 } from '@danbao/testing';
 import { EscrowService } from './escrow.service';
 import { HoldExpiryService } from './hold-expiry.service';
-import { escrowMigrations } from './migrations';
+import { HoldResolutionService } from './hold-resolution.service';
 
 const DAY_MS = 86_400_000;
-const migrations = [
-  ...platformMigrations,
-  ...ledgerMigrations,
-  ...ordersMigrations,
-  ...notificationsMigrations,
-  ...escrowMigrations,
-];
 
 describe('HoldExpiryService (MAX_HOLD)', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
   let config: AppConfig;
   let ledger: LedgerService;
+  let refunds: RefundService;
+  let resolution: HoldResolutionService;
+  let queues: QueueRegistry;
   let sut: HoldExpiryService;
+  const prefix = testQueuePrefix();
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    database = await createTestDatabase(migrations);
-    config = testConfig(database.databaseUrl, testQueuePrefix(), {
+    database = await createTestDatabase(allMigrations);
+    config = testConfig(database.databaseUrl, prefix, {
       MAX_HOLD: '90d',
       HOLD_EXPIRY_NOTICE: '5d',
     });
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl }).initialize();
-    ledger = new LedgerService(databaseOf(dataSource));
-    sut = new HoldExpiryService(
-      databaseOf(dataSource),
-      config,
-      new OrdersService(databaseOf(dataSource)),
-      ledger,
-      new OutboxService(),
-    );
+    queues = new QueueRegistry(config);
+    ({ ledger, refunds, resolution, expiry: sut } = escrowServices(databaseOf(dataSource), config, queues));
   });
 
   afterAll(async () => {
+    await queues?.onApplicationShutdown();
     await dataSource?.destroy();
+    await deleteQueueKeys(REDIS_URL, prefix);
     await database?.drop();
   });
 
   afterEach(async () => {
-    expect((await ledger.check()).violations).toEqual([]);
+    expect((await ledger.check(undefined, [refunds.suspenseReconciler])).violations).toEqual([]);
   });
 
   const ref = (order: PaidOrder) => ({ holdId: order.holdId, orderId: order.orderId });
@@ -112,14 +109,42 @@ describe('HoldExpiryService (MAX_HOLD)', () => {
     expect(await events('hold.expiring', early.holdId)).toHaveLength(1);
   });
 
-  it('refunds a never-shipped, undisputed order at MAX_HOLD: escrow back to the channel', async () => {
-    const order = await makePaidOrder(dataSource, { amount: 4321 }, { maxHoldMs: 1 });
+  it('refunds a never-shipped, undisputed order at MAX_HOLD through the channel: escrow leaves when it confirms', async () => {
+    const order = await makePaidOrder(dataSource, { amount: 4321 }, { maxHoldMs: 1, withPayment: true });
     const channelBefore = await ledger.balance(Accounts.channel('sandbox'), 'CNY');
 
     expect(await sut.findExpired()).toContainEqual(ref(order));
     expect(await sut.expire(ref(order))).toBe('refunded');
     expect(await sut.expire(ref(order))).toBe('none');
 
+    // Decided and asked of the channel: nothing has left escrow yet.
+    expect(await row(order)).toMatchObject({ status: 'refunded', refunded: '0', order_status: 'refunded' });
+    expect(await ledger.balance(Accounts.escrow(order.orderId), 'CNY')).toBe(4321n);
+    const [refund] = await refunds.forOrder(order.orderId);
+    expect(refund).toMatchObject({
+      status: 'requested',
+      amount: 4321n,
+      source: 'escrow',
+      reason: 'max_hold',
+    });
+    expect(refund.sentAt).not.toBeNull();
+    const [asked] = await dataSource.query(
+      "SELECT amount, result FROM sandbox_charges WHERE kind = 'refund' AND reference = ?",
+      [refund.id],
+    );
+    expect(asked).toEqual({ amount: '4321', result: 'succeeded' });
+
+    // The channel's refund.succeeded, applied as the notification intake applies it.
+    await runInTransaction(databaseOf(dataSource), async (tx) => {
+      const applied = await refunds.applyResult(tx, refund.id, {
+        succeeded: true,
+        amount: 4321n,
+        currency: 'CNY',
+        channelReference: 're_test',
+      });
+      expect(applied.outcome).toBe('applied');
+      await resolution.refundConfirmed(tx, applied.refund!);
+    });
     expect(await row(order)).toMatchObject({
       status: 'refunded',
       refunded: '4321',

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Accounts, LedgerService } from '@danbao/ledger';
 import { OutboxService } from '@danbao/notifications';
 import { OrdersService } from '@danbao/orders';
 import { APP_CONFIG, AppConfig, runInTransaction, Database } from '@danbao/platform';
+import { HoldResolutionService, type Resolution } from './hold-resolution.service';
 import { HoldRef, HoldRepository } from './hold.repository';
 import { decideExpiry, expiryNoticeDue } from './hold.state';
 import { toHoldObject } from './hold.types';
@@ -13,7 +13,7 @@ export type ExpiryOutcome = 'refunded' | 'flagged' | 'none';
 
 /**
  * The horizon of a hold (MAX_HOLD): `hold.expiring` goes out HOLD_EXPIRY_NOTICE before it; at it,
- * a never-shipped, undisputed order is refunded to the buyer and any other open hold is flagged
+ * a never-shipped, undisputed order is refunded to the buyer through the payment's channel and any other open hold is flagged
  * for admins (GET /v1/admin/holds?status=overdue).
  */
 @Injectable()
@@ -25,8 +25,8 @@ export class HoldExpiryService {
     @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OrdersService) private readonly orders: OrdersService,
-    @Inject(LedgerService) private readonly ledger: LedgerService,
     @Inject(OutboxService) private readonly outbox: OutboxService,
+    @Inject(HoldResolutionService) private readonly resolution: HoldResolutionService,
   ) {}
 
   /** Records `hold.expiring` once for every open hold within the notice; returns how many. */
@@ -69,40 +69,32 @@ export class HoldExpiryService {
     return this.holds.findExpired(this.db, now, limit);
   }
 
-  /** Resolves one hold past MAX_HOLD: refund a never-shipped undisputed order, flag anything else. */
+  /**
+   * Resolves one hold past MAX_HOLD: refund a never-shipped undisputed order through the payment's
+   * channel (the money leaves escrow when the channel confirms), flag anything else.
+   */
   async expire(ref: HoldRef, now = new Date()): Promise<ExpiryOutcome> {
-    const outcome = await runInTransaction(this.db, async (tx): Promise<ExpiryOutcome> => {
-      const order = await this.orders.lock(tx, ref.orderId);
-      const hold = await this.holds.lockByOrderId(tx, ref.orderId);
-      if (!order || !hold || hold.id !== ref.holdId) return 'none';
-      const decision = decideExpiry(hold, order.status, now);
-      if (decision.kind === 'none') return 'none';
-      if (decision.kind === 'flag') {
-        await this.holds.markOverdue(tx, hold.id, now);
-        return 'flagged';
-      }
-      if (!(await this.holds.markRefunded(tx, hold.id, hold.amount, now))) return 'none';
-      await this.orders.markRefunded(tx, order, now);
-      await this.ledger.post(tx, {
-        reference: `hold-expiry-refund:${hold.id}`,
-        kind: 'refund',
-        orderId: order.id,
-        metadata: { hold_id: hold.id, reason: 'max_hold' },
-        postings: [
-          { account: Accounts.escrow(order.id), currency: hold.currency, amount: -hold.amount },
-          { account: Accounts.channel(hold.channel), currency: hold.currency, amount: hold.amount },
-        ],
-      });
-      await this.outbox.record(
-        tx,
-        'hold.refunded',
-        hold.id,
-        toHoldObject({ ...hold, status: 'refunded', refunded: hold.amount, resolvedAt: now, updatedAt: now }),
-        now,
-      );
-      return 'refunded';
-    });
-    if (outcome !== 'none') this.logger.log({ hold: ref.holdId, outcome }, 'hold reached MAX_HOLD');
-    return outcome;
+    const outcome = await runInTransaction(
+      this.db,
+      async (tx): Promise<{ kind: ExpiryOutcome; resolution?: Resolution }> => {
+        const order = await this.orders.lock(tx, ref.orderId);
+        const hold = await this.holds.lockByOrderId(tx, ref.orderId);
+        if (!order || !hold || hold.id !== ref.holdId) return { kind: 'none' };
+        const decision = decideExpiry(hold, order.status, now);
+        if (decision.kind === 'none') return { kind: 'none' };
+        if (decision.kind === 'flag') {
+          await this.holds.markOverdue(tx, hold.id, now);
+          return { kind: 'flagged' };
+        }
+        return {
+          kind: 'refunded',
+          resolution: await this.resolution.resolve(tx, order, hold.amount, 'max_hold', now),
+        };
+      },
+    );
+    if (outcome.resolution) await this.resolution.afterResolve(outcome.resolution);
+    if (outcome.kind !== 'none')
+      this.logger.log({ hold: ref.holdId, outcome: outcome.kind }, 'hold reached MAX_HOLD');
+    return outcome.kind;
   }
 }

@@ -12,6 +12,7 @@ interface HoldRow {
   fee: string;
   released: string;
   refunded: string;
+  refund_due?: string;
   payment_id: string;
   channel: string;
   expires_at: Date;
@@ -22,6 +23,8 @@ interface HoldRow {
   confirmed_at?: Date | null;
   expiry_notified_at?: Date | null;
   overdue_at?: Date | null;
+  frozen_at?: Date | null;
+  deadline_left_ms?: string | null;
 }
 
 export function toHold(row: HoldRow): Hold {
@@ -36,6 +39,7 @@ export function toHold(row: HoldRow): Hold {
     fee: BigInt(row.fee),
     released: BigInt(row.released),
     refunded: BigInt(row.refunded),
+    refundDue: BigInt(row.refund_due ?? '0'),
     paymentId: row.payment_id,
     channel: row.channel,
     expiresAt: row.expires_at,
@@ -46,6 +50,11 @@ export function toHold(row: HoldRow): Hold {
     confirmedAt: row.confirmed_at ?? null,
     expiryNotifiedAt: row.expiry_notified_at ?? null,
     overdueAt: row.overdue_at ?? null,
+    frozenAt: row.frozen_at ?? null,
+    deadlineLeftMs:
+      row.deadline_left_ms === null || row.deadline_left_ms === undefined
+        ? null
+        : Number(row.deadline_left_ms),
   };
 }
 
@@ -164,10 +173,55 @@ export class HoldRepository {
     return affectedRows(result);
   }
 
-  async markRefunded(tx: Tx, id: string, refunded: bigint, now: Date): Promise<boolean> {
+  /** held → frozen: the release deadline stops, keeping the time it had left. */
+  async freeze(tx: Tx, id: string, deadlineLeftMs: number | null, now: Date): Promise<boolean> {
     const result = await tx.query(
-      `UPDATE holds SET status = 'refunded', refunded = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND status = 'held'`,
-      [refunded, now, now, id],
+      `UPDATE holds SET status = 'frozen', frozen_at = ?, deadline_left_ms = ?, release_due_at = NULL, updated_at = ?
+       WHERE id = ? AND status = 'held'`,
+      [now, deadlineLeftMs, now, id],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** frozen → held: the release deadline resumes at `releaseDueAt` (null: none was running). */
+  async unfreeze(tx: Tx, id: string, releaseDueAt: Date | null, now: Date): Promise<boolean> {
+    const result = await tx.query(
+      `UPDATE holds SET status = 'held', frozen_at = NULL, deadline_left_ms = NULL, release_due_at = ?, updated_at = ?
+       WHERE id = ? AND status = 'frozen'`,
+      [releaseDueAt, now, id],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /**
+   * The hold's final split, from held or frozen: what goes back to the buyer (`refundDue`, booked
+   * as the channel confirms it) and what was released (`released` net of `fee`).
+   */
+  async resolve(
+    tx: Tx,
+    id: string,
+    split: {
+      status: 'released' | 'refunded' | 'partially_refunded';
+      fee: bigint;
+      released: bigint;
+      refundDue: bigint;
+    },
+    now: Date,
+  ): Promise<boolean> {
+    const result = await tx.query(
+      `UPDATE holds SET status = ?, fee = ?, released = ?, refund_due = ?, frozen_at = NULL, deadline_left_ms = NULL,
+         resolved_at = ?, updated_at = ?
+       WHERE id = ? AND status IN ('held', 'frozen')`,
+      [split.status, split.fee, split.released, split.refundDue, now, now, id],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** The channel confirmed a refund of this hold: never more than was decided to go back. */
+  async addRefunded(tx: Tx, id: string, amount: bigint, now: Date): Promise<boolean> {
+    const result = await tx.query(
+      'UPDATE holds SET refunded = refunded + ?, updated_at = ? WHERE id = ? AND refunded + ? <= refund_due',
+      [amount, now, id, amount],
     );
     return affectedRows(result) === 1;
   }

@@ -188,3 +188,52 @@ export function expiryNoticeDue(
     hold.expiresAt.getTime() - noticeMs <= now.getTime()
   );
 }
+
+/**
+ * Whether a dispute may freeze the hold: only a held hold whose receipt the buyer has not already
+ * confirmed (a confirmed receipt is a release on its way: the dispute loses that race, T14).
+ */
+export function canFreeze(orderStatus: OrderStatus, hold: HoldView | undefined): Verdict {
+  const ended = settled(orderStatus, hold);
+  if (ended) return ended;
+  if (orderStatus === 'awaiting_payment') return refuse('order_not_paid');
+  if (hold?.status !== 'held' || (orderStatus !== 'paid' && orderStatus !== 'shipped')) {
+    return refuse('order_not_shippable');
+  }
+  if (hold.confirmedAt !== null) return refuse('receipt_already_confirmed');
+  return ok;
+}
+
+export interface HoldSplit {
+  status: 'released' | 'refunded' | 'partially_refunded';
+  /** Back to the buyer, through the payment's channel. */
+  refund: bigint;
+  /** Released to the seller, before the fee. */
+  releasedGross: bigint;
+  fee: bigint;
+  /** Released to the seller, after the fee. */
+  net: bigint;
+}
+
+/**
+ * How a hold ends when part of it (0 to all) goes back to the buyer: the rest is released to the
+ * seller, with the fee charged on the released part only. Throws on a refund outside 0..amount.
+ */
+export function splitResolution(
+  amount: bigint,
+  refund: bigint,
+  fee: (releasedGross: bigint) => { fee: bigint; net: bigint },
+): HoldSplit {
+  if (refund < 0n || refund > amount) {
+    throw new RangeError(`A refund of ${refund} is outside 0..${amount}, the amount held.`);
+  }
+  const releasedGross = amount - refund;
+  const released = releasedGross > 0n ? fee(releasedGross) : { fee: 0n, net: 0n };
+  return {
+    status: refund === amount ? 'refunded' : refund === 0n ? 'released' : 'partially_refunded',
+    refund,
+    releasedGross,
+    fee: released.fee,
+    net: released.net,
+  };
+}

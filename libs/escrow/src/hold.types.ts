@@ -14,7 +14,10 @@ export interface Hold {
   status: HoldStatus;
   fee: bigint;
   released: bigint;
+  /** Confirmed by the channel as back with the buyer. */
   refunded: bigint;
+  /** Decided to go back to the buyer (refunded once the channel confirms all of it). */
+  refundDue: bigint;
   paymentId: string;
   /** The payment channel the money came through (and goes back through). */
   channel: string;
@@ -30,6 +33,10 @@ export interface Hold {
   expiryNotifiedAt: Date | null;
   /** When the hold was flagged past MAX_HOLD for a person to look at. */
   overdueAt: Date | null;
+  /** When a dispute froze it (null while not frozen). */
+  frozenAt: Date | null;
+  /** What was left of the receipt deadline when it was frozen (null: no deadline ran). */
+  deadlineLeftMs: number | null;
 }
 
 /** A successful payment whose money escrow takes in: one hold per order it paid. */

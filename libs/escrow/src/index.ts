@@ -14,9 +14,12 @@ export { EscrowSweep } from './escrow.sweep';
 export type { SweepReport } from './escrow.sweep';
 export { HoldExpiryService } from './hold-expiry.service';
 export type { ExpiryOutcome } from './hold-expiry.service';
+export { HoldResolutionService } from './hold-resolution.service';
+export type { Resolution } from './hold-resolution.service';
 export type { HoldRef } from './hold.repository';
 export {
   canConfirmReceipt,
+  canFreeze,
   canExtendReceipt,
   canShip,
   canTransitionHold,
@@ -27,9 +30,10 @@ export {
   receiptWindowMs,
   SELLER_EXTENSION_DAYS,
   SHIPMENT_METHODS,
+  splitResolution,
   TRACKED_METHODS,
 } from './hold.state';
-export type { RefusalCode, ReleaseDecision, ReleaseSkip, ShipmentMethod } from './hold.state';
+export type { HoldSplit, RefusalCode, ReleaseDecision, ReleaseSkip, ShipmentMethod } from './hold.state';
 export { escrowMigrations } from './migrations';
 export { HOLD_STATUSES, toHoldObject, toHoldSummary } from './hold.types';
 export type { Hold, HoldObject, HoldStatus, PayIn } from './hold.types';

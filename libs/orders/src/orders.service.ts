@@ -246,6 +246,21 @@ export class OrdersService {
     };
   }
 
+  /** A dispute ended without moving money: the shipped order's receipt deadline resumes at `autoConfirmAt`. */
+  async resumeDeadline(tx: Tx, order: Order, autoConfirmAt: Date, now: Date): Promise<Order> {
+    if (order.status !== 'shipped') return order;
+    const changed = await this.repository.change(
+      tx,
+      [order.id],
+      ['shipped'],
+      undefined,
+      { auto_confirm_at: autoConfirmAt },
+      now,
+    );
+    if (changed !== 1) throw new Error(`Order ${order.id} changed under its lock`);
+    return { ...order, autoConfirmAt, updatedAt: now };
+  }
+
   /** Their holds were released: paid or shipped → completed (one statement for a release batch). */
   async markCompleted(tx: Tx, orders: Order[], now: Date): Promise<Order[]> {
     await this.changeAll(tx, orders, 'completed', { completed_at: now }, now);

@@ -26,8 +26,8 @@ export interface PaidOrderOptions {
   /** MAX_HOLD of the holds (default 90 days). */
   maxHoldMs?: number;
   /**
-   * Also store the succeeded payment (visa …4242) the orders show as `latest_payment`; needs the
-   * checkout tables.
+   * Also store the succeeded payment (visa …4242) the orders show as `latest_payment`, and the
+   * sandbox acquirer's record of its charge (so it can be refunded); needs the checkout tables.
    */
   withPayment?: boolean;
 }
@@ -137,6 +137,21 @@ export async function makePaidOrders(
             'visa',
             '4242',
             now,
+            now,
+          ]),
+        );
+        // The sandbox acquirer's own record of the charge, so it can refund it.
+        await tx.query(
+          `INSERT INTO sandbox_charges (id, kind, reference, amount, currency, card_last4, result, created_at)
+           VALUES ${marks(chunk.length, 8)}`,
+          chunk.flatMap((order) => [
+            newId('ch'),
+            'payment',
+            order.paymentId,
+            order.amount.toString(),
+            order.currency,
+            '4242',
+            'succeeded',
             now,
           ]),
         );

@@ -4,3 +4,5 @@ export * from './test-database';
 export * from './processes';
 export * from './factories';
 export * from './wait';
+export * from './escrow-services';
+export { allMigrations } from '@danbao/schema';
