@@ -1,7 +1,7 @@
 export { checkCard, cardBrand } from './card';
 export type { CardInput, CardProblem, CardSummary } from './card';
 export { CartError, NotificationRejectedError } from './checkout.errors';
-export { CheckoutModule } from './checkout.module';
+export { CheckoutModule, enabledChannelNames, requirePaymentChannel } from './checkout.module';
 export { CheckoutService } from './checkout.service';
 export type { NewOrderInput, SubmitResult } from './checkout.service';
 export type { CheckoutSession, Payment, PaymentStatus, SessionStatus } from './checkout.types';
