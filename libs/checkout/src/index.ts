@@ -20,6 +20,6 @@ export {
   SandboxDeliveryHandler,
 } from './sandbox-channel';
 export type { SandboxNotification } from './sandbox-channel';
-export { EXPIRE_SESSION_JOB, sessionIdsOf } from './session-expiry';
+export { EXPIRE_SESSION_JOB, expiryJobId, sessionIdsOf } from './session-expiry';
 export type { ExpiryJobData } from './session-expiry';
 export { signPayload, verifySignature, SIGNATURE_TOLERANCE_SECONDS } from './signature';
