@@ -66,7 +66,12 @@ export class TokenService implements OnModuleInit {
   ): MintedToken {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const claims: Claims = { sub: subjectId, role, ...(email ? { email } : {}) };
-    const token = this.service().sign(claims, { expiresIn: ttlSeconds, notBefore: 0 });
+    // A random jti: two tokens minted in one second for one subject still differ.
+    const token = this.service().sign(claims, {
+      expiresIn: ttlSeconds,
+      notBefore: 0,
+      jwtid: randomBytes(12).toString('base64url'),
+    });
     return { token, expiresAt: new Date((nowSeconds + ttlSeconds) * 1000) };
   }
 
