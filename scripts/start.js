@@ -18,6 +18,11 @@ function loadConfigFromSource() {
   // The configuration schema is TypeScript; load it without a build so a bad variable is named
   // at once, even on a fresh clone that has not been built yet.
   require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
+  // The schema asks libs/money which currencies exist (`@danbao/money`, a tsconfig path).
+  require('tsconfig-paths').register({
+    baseUrl: root,
+    paths: require(join(root, 'tsconfig.base.json')).compilerOptions.paths,
+  });
   const { loadConfig, ConfigError } = require(join(root, 'libs/platform/src/config/config.ts'));
   try {
     return loadConfig();
@@ -93,6 +98,16 @@ async function main() {
     process.env.SANDBOX_CHANNEL_SECRET = config.sandboxChannelSecret;
     process.stdout.write(
       `SANDBOX_CHANNEL_SECRET was not set; using ${config.sandboxChannelSecret} for this run.\n`,
+    );
+  }
+  if (config.secretKeyGenerated) {
+    // Both processes must encrypt and decrypt secrets at rest with the same key. A key generated
+    // for this run cannot read what an earlier run stored: the api then replaces the token signing
+    // key, saying so (tokens of earlier runs stop working); set DANBAO_SECRET_KEY to keep them.
+    process.env.DANBAO_SECRET_KEY = config.secretKey.toString('hex');
+    process.env.DANBAO_SECRET_KEY_GENERATED = 'true';
+    process.stdout.write(
+      `DANBAO_SECRET_KEY was not set; using ${process.env.DANBAO_SECRET_KEY} for this run.\n`,
     );
   }
   execFileSync(process.execPath, [join(root, 'dist/apps/api/src/migrate.js')], { stdio: 'inherit' });

@@ -724,7 +724,9 @@ async function main(): Promise<void> {
     QUEUE_PREFIX: queuePrefix,
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SANDBOX_CHANNEL: 'on',
     SANDBOX_CHANNEL_SECRET: SECRET,
+    DANBAO_SECRET_KEY: randomBytes(32).toString('hex'),
     DANBAO_BOOTSTRAP_API_KEY: API_KEY,
     LOG_LEVEL: 'warn',
   };

@@ -72,6 +72,8 @@ const RAW_CONNECTIONS_MAX = 64;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'cells,pipeline,backlog').split(','));
 const SPREAD_SELLERS = 10_000;
 const API_KEY = `sk_bench_${randomBytes(18).toString('hex')}`;
+const SANDBOX_SECRET = randomBytes(32).toString('hex');
+const SECRET_KEY = randomBytes(32).toString('hex');
 const BUYER = 'bench_buyer';
 const HOT_SELLER = 'bench_hot_seller';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -118,7 +120,10 @@ class Bench {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL,
       QUEUE_PREFIX: this.prefix,
-      SANDBOX_CHANNEL_SECRET: 'bench_sandbox_secret_0123456789',
+      // Production refuses shipped secrets: these are made for the run.
+      SANDBOX_CHANNEL: 'on',
+      SANDBOX_CHANNEL_SECRET: SANDBOX_SECRET,
+      DANBAO_SECRET_KEY: SECRET_KEY,
       DANBAO_BOOTSTRAP_API_KEY: API_KEY,
       LOG_LEVEL: 'warn',
       // The sweep would only queue again what the bench queues itself.

@@ -84,6 +84,8 @@ describe('npm start', () => {
       expect(docs.status).toBe(200);
       expect(((await docs.json()) as { openapi: string }).openapi).toMatch(/^3\./);
       expect(run.output()).toContain(`/docs`);
+      // One DANBAO_SECRET_KEY for the run, shared by the api and the worker.
+      expect(run.output()).toMatch(/^DANBAO_SECRET_KEY was not set; using [0-9a-f]{64} for this run\.$/m);
       expect((await fetch(`http://127.0.0.1:${port}/v1/orders/ord_missing`)).status).toBe(401);
       await run.waitForOutput(/"url":"\/v1\/orders\/ord_missing".*"msg":"request completed"/, 10_000);
       const requestLine = run

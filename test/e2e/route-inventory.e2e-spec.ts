@@ -155,14 +155,21 @@ describe('route inventory', () => {
   it('replays a POST by its Idempotency-Key and ignores the header on a GET', async () => {
     const { key } = await app.get(ApiKeyService).create('inventory');
     const server = app.getHttpServer();
-    const mint = () =>
+    // An order, not a token: a minted token is never stored for replay (token-mint-replay.e2e-spec.ts).
+    const create = () =>
       request(server)
-        .post('/v1/auth/tokens')
+        .post('/v1/orders')
         .set('Authorization', `Bearer ${key}`)
         .set('Idempotency-Key', 'inventory-1')
-        .send({ role: 'buyer', subject_id: 'buyer_1' });
-    const first = await mint().expect(201);
-    const again = await mint().expect(201);
+        .send({
+          buyer_id: 'buyer_1',
+          seller_id: 'seller_1',
+          amount: 1999,
+          currency: 'CNY',
+          description: 'A pot',
+        });
+    const first = await create().expect(201);
+    const again = await create().expect(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
 

@@ -62,6 +62,15 @@ const CASES = {
     filePath: 'libs/money/src/amount.ts',
     code: importing('../../platform/src/errors/api-error', 'DomainError'),
   },
+  // The platform may use pure money (its config refuses currencies money does not know), nothing else.
+  platformImportsMoney: {
+    filePath: 'libs/platform/src/config/config.schema.ts',
+    code: importing('@danbao/money', 'isKnownCurrency'),
+  },
+  platformImportsLedger: {
+    filePath: 'libs/platform/src/config/config.schema.ts',
+    code: importing('@danbao/ledger', 'LedgerService'),
+  },
   // Another lib only through its public index.
   escrowDeepImportsLedgerAlias: {
     filePath: 'libs/escrow/src/escrow.service.ts',
@@ -160,6 +169,18 @@ describe('libs/money imports nothing of the project', () => {
 
   it('accepts its own files', () => {
     expect(results.moneyImportsItself).toEqual([]);
+  });
+});
+
+describe('libs/platform imports only the pure money lib', () => {
+  it('accepts @danbao/money', () => {
+    expect(results.platformImportsMoney).toEqual([]);
+  });
+
+  it('refuses any other lib', () => {
+    expect(errors('platformImportsLedger')).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*libs\/platform may import only: money \(/),
+    ]);
   });
 });
 

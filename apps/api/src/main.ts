@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { ConfigError, stopOnSignals, createHttpApp, loadConfig } from '@danbao/platform';
+import { requirePaymentChannel } from '@danbao/channels';
 import { AppModule } from './app.module';
 
 async function main(): Promise<void> {
   process.env.DANBAO_PROCESS ??= 'api';
   const config = loadConfig();
+  requirePaymentChannel(config);
   const app = await createHttpApp(AppModule.forRoot(config));
   await app.listen({ port: config.port, host: '0.0.0.0' });
   stopOnSignals(app);

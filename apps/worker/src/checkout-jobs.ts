@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { RefundService } from '@danbao/channels';
-import { CheckoutService, EXPIRE_SESSION_JOB, ExpiryJobData, sessionIdsOf } from '@danbao/checkout';
+import { CheckoutService, EXPIRE_SESSION_JOB, ExpiryJobData } from '@danbao/checkout';
 import { APP_CONFIG, AppConfig, IdempotencyService, JobHandler, QUEUES } from '@danbao/platform';
 
-/** The expiry of the checkout sessions created together, fired by the delayed job scheduled then. */
+/**
+ * The expiry of the checkout sessions created together, fired by the delayed job scheduled then:
+ * the open sessions due by the job's time (or, for a job of an older release, the ones it names).
+ */
 @Injectable()
 export class ExpireCheckoutSessionHandler implements JobHandler {
   readonly queue = QUEUES.payments;
@@ -13,7 +16,7 @@ export class ExpireCheckoutSessionHandler implements JobHandler {
   constructor(@Inject(CheckoutService) private readonly checkout: CheckoutService) {}
 
   async handle(job: Job<ExpiryJobData>): Promise<number> {
-    return this.checkout.expireSessions(sessionIdsOf(job.data).map(String));
+    return this.checkout.expireSessionsOfJob(job.data);
   }
 }
 

@@ -1,4 +1,4 @@
-export { ChannelsModule } from './channels.module';
+export { ChannelsModule, enabledChannelNames, requirePaymentChannel } from './channels.module';
 export { channelsMigrations } from './migrations';
 export { PaymentChannels } from './payment-channel';
 export type { ChannelPaymentResult, PaymentChannel } from './payment-channel';

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConfigError } from '@danbao/platform';
 
 /** What a channel knows of a payment whose result never reached us. */
 export type ChannelPaymentResult =
@@ -34,6 +35,14 @@ export interface PaymentChannel {
   paymentResult(paymentId: string): Promise<ChannelPaymentResult>;
 }
 
+/** The refusal of a configuration that runs no channel (today: SANDBOX_CHANNEL=off). */
+export function noPaymentChannel(): ConfigError {
+  return new ConfigError(
+    'SANDBOX_CHANNEL',
+    'is off and no other payment channel is configured (the sandbox is the only one so far), so nothing could be paid',
+  );
+}
+
 /** The channels this deployment runs, as Nest provides them. */
 export const PAYMENT_CHANNEL_LIST = Symbol('PAYMENT_CHANNEL_LIST');
 
@@ -43,7 +52,7 @@ export class PaymentChannels {
   private readonly byName: Map<string, PaymentChannel>;
 
   constructor(@Inject(PAYMENT_CHANNEL_LIST) private readonly channels: PaymentChannel[]) {
-    if (channels.length === 0) throw new Error('At least one payment channel must be configured.');
+    if (channels.length === 0) throw noPaymentChannel();
     this.byName = new Map(channels.map((channel) => [channel.name, channel]));
   }
 

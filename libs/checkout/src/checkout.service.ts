@@ -19,7 +19,7 @@ import { cartErrors } from './checkout.errors';
 import type { CheckoutSession, Payment } from './checkout.types';
 import { OrderCreationBatcher } from './order-creation.batcher';
 import { paymentSummary } from './payment-summaries';
-import { scheduleExpiries } from './session-expiry';
+import { ExpiryJobData, scheduleExpiries, sessionIdsOf } from './session-expiry';
 
 /** What the marketplace asks for; the order's id and session are made here. */
 export type NewOrderInput = Omit<NewOrder, 'id' | 'checkoutSessionId'>;
@@ -453,6 +453,23 @@ export class CheckoutService {
     let expired = 0;
     for (const id of ids) if (await this.expireSession(id, now)) expired += 1;
     return expired;
+  }
+
+  /**
+   * An expiry job: the open sessions due by its `dueAt` (no session id travels through Redis), in
+   * chunks until none is left; a job an older release queued names its sessions instead.
+   */
+  async expireSessionsOfJob(data: ExpiryJobData, now = new Date(), chunk = 500): Promise<number> {
+    if (typeof data.dueAt !== 'number') return this.expireSessions(sessionIdsOf(data).map(String), now);
+    const dueBy = new Date(Math.min(data.dueAt, now.getTime()));
+    let expired = 0;
+    for (;;) {
+      const ids = await this.repository.openSessionIdsExpiredBefore(this.db, dueBy, chunk);
+      const round = await this.expireSessions(ids, now);
+      expired += round;
+      // A round that expired nothing found only sessions others are expiring: they will finish.
+      if (ids.length < chunk || round === 0) return expired;
+    }
   }
 
   /** Sweep: expires sessions whose delayed job was lost (Redis wiped, worker down). */

@@ -9,5 +9,5 @@ export { checkoutMigrations } from './migrations';
 export { NotificationIntakeService } from './notification-intake.service';
 export { paymentSummary } from './payment-summaries';
 export type { IntakeResult } from './notification-intake.service';
-export { EXPIRE_SESSION_JOB, sessionIdsOf } from './session-expiry';
+export { EXPIRE_SESSION_JOB, expiryJobId, sessionIdsOf } from './session-expiry';
 export type { ExpiryJobData } from './session-expiry';

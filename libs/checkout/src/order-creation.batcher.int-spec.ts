@@ -25,7 +25,7 @@ import {
 } from '@danbao/testing';
 import { checkoutMigrations } from './migrations';
 import { OrderCreation, OrderCreationBatcher } from './order-creation.batcher';
-import { EXPIRE_SESSION_JOB } from './session-expiry';
+import { EXPIRE_SESSION_JOB, expiryJobId } from './session-expiry';
 
 const EXPIRES_AFTER_MS = 30 * 60_000;
 
@@ -109,7 +109,7 @@ describe('OrderCreationBatcher', () => {
       creations.map((item) => item.session.id),
     )) as { id: string; status: string; buyer_id: string; order_id: string }[];
   /** The batch's one expiry job is named after its first session. */
-  const jobOf = (item: OrderCreation) => queues.get(QUEUES.payments).getJob(`expire-${item.session.id}`);
+  const jobOf = (item: OrderCreation) => queues.get(QUEUES.payments).getJob(expiryJobId(item.session.id));
 
   it('commits a batch: every order, its open session and its link, and one delayed expiry job for all', async () => {
     const batch = Array.from({ length: 5 }, () => creation());
@@ -137,9 +137,12 @@ describe('OrderCreationBatcher', () => {
     }
     const job = await jobOf(batch[0]);
     expect(job?.name).toBe(EXPIRE_SESSION_JOB);
-    expect(job?.data).toEqual({ sessionIds: batch.map((item) => item.session.id) });
-    // Due when the last session of the batch is.
+    // Due when the last session of the batch is, and carrying only that time: no session id (the
+    // pay page's credential) is written to Redis, in the job's data or its id.
     const lastExpiry = Math.max(...batch.map((item) => item.session.expiresAt.getTime()));
+    expect(job?.data).toEqual({ dueAt: lastExpiry });
+    const inRedis = JSON.stringify(job!.asJSON());
+    for (const item of batch) expect(inRedis).not.toContain(item.session.id.slice(3));
     expect(job!.timestamp + job!.opts.delay!).toBeGreaterThanOrEqual(lastExpiry - 5);
     expect(job?.opts.delay).toBeGreaterThan(EXPIRES_AFTER_MS - 60_000);
     expect(await job?.getState()).toBe('delayed');
@@ -166,7 +169,9 @@ describe('OrderCreationBatcher', () => {
     expect((await ordersOf(good)).map((row) => row.id)).toEqual(good.map((item) => item.order.id).sort());
     expect(await sessionsOf(good)).toHaveLength(4);
     // The batch's job stays for the four; it will find no session of the bad one to expire.
-    expect((await jobOf(batch[0]))?.data).toEqual({ sessionIds: batch.map((item) => item.session.id) });
+    expect((await jobOf(batch[0]))?.data).toEqual({
+      dueAt: Math.max(...batch.map((item) => item.session.expiresAt.getTime())),
+    });
     // The bad one left nothing behind: no order, no session.
     expect(await ordersOf([batch[2]])).toEqual([]);
     expect(await sessionsOf([batch[2]])).toEqual([]);
@@ -210,7 +215,7 @@ describe('OrderCreationBatcher', () => {
     });
     expect(await sessionsOf([copy])).toEqual([]);
     expect((await jobOf(first))?.data).toEqual({
-      sessionIds: [first.session.id, copy.session.id, other.session.id],
+      dueAt: Math.max(...[first, copy, other].map((item) => item.session.expiresAt.getTime())),
     });
   });
 

@@ -1,5 +1,6 @@
 import type { CheckoutSession } from './checkout.types';
-import { EXPIRE_SESSION_JOB, expiryJob, sessionIdsOf } from './session-expiry';
+import { newSecretToken } from '@danbao/platform';
+import { EXPIRE_SESSION_JOB, expiryJob, expiryJobId, sessionIdsOf } from './session-expiry';
 
 describe('session expiry jobs', () => {
   const session = (id: string, expiresAtMs: number): CheckoutSession => ({
@@ -17,25 +18,31 @@ describe('session expiry jobs', () => {
     orderIds: [`ord_${id}`],
   });
 
-  it('makes one job for sessions created together, named after the first, due with the last', () => {
+  it('makes one job for sessions created together, due with the last, carrying its due time only', () => {
     const now = 1_000_000;
+    const ids = [newSecretToken('cs'), newSecretToken('cs'), newSecretToken('cs')];
     const job = expiryJob(
-      [session('cs_a', now + 60_000), session('cs_b', now + 60_004), session('cs_c', now + 60_002)],
+      [session(ids[0], now + 60_000), session(ids[1], now + 60_004), session(ids[2], now + 60_002)],
       now,
     );
     expect(job.name).toBe(EXPIRE_SESSION_JOB);
-    expect(job.data).toEqual({ sessionIds: ['cs_a', 'cs_b', 'cs_c'] });
-    expect(job.opts.jobId).toBe('expire-cs_a');
+    expect(job.data).toEqual({ dueAt: now + 60_004 });
     expect(job.opts.delay).toBe(60_004);
+    // Named after the first session without carrying it: Redis holds no session id (issue 11).
+    expect(job.opts.jobId).toBe(expiryJobId(ids[0]));
+    expect(job.opts.jobId).toMatch(/^expire-[0-9a-f]{32}$/);
+    const stored = JSON.stringify(job);
+    for (const id of ids) expect(stored).not.toContain(id.slice(3, 12));
   });
 
   it('is due at once for sessions already past their expiry', () => {
-    expect(expiryJob([session('cs_a', 500)], 1_000).opts.delay).toBe(0);
+    expect(expiryJob([session(newSecretToken('cs'), 500)], 1_000).opts.delay).toBe(0);
   });
 
-  it('reads the sessions of a job, and of the one-session jobs that older releases queued', () => {
+  it('reads the sessions of the jobs that older releases queued (session ids, one or several)', () => {
     expect(sessionIdsOf({ sessionIds: ['cs_a', 'cs_b'] })).toEqual(['cs_a', 'cs_b']);
     expect(sessionIdsOf({ sessionId: 'cs_old' })).toEqual(['cs_old']);
     expect(sessionIdsOf({})).toEqual([]);
+    expect(sessionIdsOf({ dueAt: 1_000 })).toEqual([]);
   });
 });

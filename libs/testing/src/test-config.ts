@@ -1,9 +1,12 @@
 import { AppConfig, loadConfig } from '@danbao/platform';
 import { REDIS_URL } from './test-database';
 
+/** The DANBAO_SECRET_KEY of tests (config refuses it outside development and test). */
+export const TEST_SECRET_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+
 /**
  * The configuration a test runs with: the real services, its own database and queue prefix, a
- * fixed sandbox secret, quiet logs, and any overrides (durations in the API's own syntax).
+ * fixed sandbox secret and secret key, quiet logs, and any overrides (durations in the API's own syntax).
  */
 export function testConfig(
   databaseUrl: string,
@@ -15,6 +18,7 @@ export function testConfig(
     REDIS_URL,
     QUEUE_PREFIX: queuePrefix,
     SANDBOX_CHANNEL_SECRET: 'test_sandbox_secret_0123456789',
+    DANBAO_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
     ...overrides,
@@ -29,6 +33,7 @@ export function testProcessEnv(config: AppConfig, extra: Record<string, string> 
     REDIS_URL: config.redisUrl,
     QUEUE_PREFIX: config.queuePrefix,
     SANDBOX_CHANNEL_SECRET: config.sandboxChannelSecret,
+    DANBAO_SECRET_KEY: config.secretKey.toString('hex'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...extra,
   };

@@ -10,6 +10,7 @@ import {
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
   ApiPrincipalPost,
+  DoNotStoreAnswer,
   Roles,
   SUBJECT_ID_PATTERN,
   TokenService,
@@ -57,8 +58,13 @@ export class TokenResponse {
 export class TokensController {
   constructor(@Inject(TokenService) private readonly tokens: TokenService) {}
 
-  /** The marketplace mints a short-lived token bound to one of its buyers or sellers. */
+  /**
+   * The marketplace mints a short-lived token bound to one of its buyers or sellers. A token is a
+   * credential, so it is never stored for replay: a retry with the same Idempotency-Key mints a
+   * fresh one.
+   */
   @Post()
+  @DoNotStoreAnswer()
   @Roles('marketplace')
   @ApiOperation({ summary: 'Mint a short-lived token for one buyer or seller (marketplace)' })
   @ApiCreatedResponse({ type: TokenResponse })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownCurrency } from '@danbao/money';
 import { parseDurationMs } from './duration';
 
 const duration = (fallback: string) =>
@@ -65,7 +66,16 @@ export const configSchema = z.object({
     .refine(
       (codes) => codes.length > 0 && codes.every((code) => /^[A-Z]{3}$/.test(code)),
       'must be ISO 4217 codes separated by commas',
-    ),
+    )
+    .superRefine((codes, context) => {
+      // A code libs/money has no exponent for could not be read or shown (the pay page would 500).
+      const unknown = codes.find((code) => !isKnownCurrency(code));
+      if (unknown !== undefined)
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `has ${unknown}, a currency Danbao does not know (libs/money/src/currency.ts)`,
+        });
+    }),
   QUEUE_PREFIX: z
     .string()
     .default('danbao')
@@ -88,7 +98,13 @@ export const configSchema = z.object({
   PAYMENT_RESULT_TIMEOUT: duration('10m'),
   PLATFORM_FEE_BPS: integer(200, 0, 10_000),
   WEBHOOK_RETRY_BASE: duration('30s'),
-  SANDBOX_CHANNEL_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // `on` by default in development and test only; a deployment must say (see loadConfig).
+  SANDBOX_CHANNEL: z.enum(['on', 'off']).optional(),
+  // Never echoed in an error line: the refusals of a secret say why, not what it was.
+  SANDBOX_CHANNEL_SECRET: z.string().optional(),
+  DANBAO_SECRET_KEY: z.string().optional(),
+  // Set by `npm start` beside the DANBAO_SECRET_KEY it generated for its run (see loadConfig).
+  DANBAO_SECRET_KEY_GENERATED: z.enum(['true']).optional(),
   DANBAO_BOOTSTRAP_API_KEY: z
     .string()
     .optional()

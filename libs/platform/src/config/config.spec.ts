@@ -1,5 +1,30 @@
-import { ConfigError, loadConfig } from './config';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, SHIPPED_PLACEHOLDER_SECRETS } from './config';
 import { parseDurationMs } from './duration';
+
+/** A production environment that starts: the sandbox switched on, real secrets of 32+ bytes. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  SANDBOX_CHANNEL: 'on',
+  SANDBOX_CHANNEL_SECRET: randomBytes(32).toString('hex'),
+  DANBAO_SECRET_KEY: randomBytes(32).toString('base64'),
+};
+
+/** The ConfigError loadConfig throws for `env`, checked to be one line naming `variable`. */
+function refusal(env: Record<string, string>, variable: string): string {
+  let thrown: unknown;
+  try {
+    loadConfig(env);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ConfigError);
+  const message = (thrown as ConfigError).message;
+  expect((thrown as ConfigError).variable).toBe(variable);
+  expect(message).toContain(variable);
+  expect(message).not.toContain('\n');
+  return message;
+}
 
 describe('configuration', () => {
   it('gives every variable of API.md its default on an empty environment', () => {
@@ -32,13 +57,16 @@ describe('configuration', () => {
     expect(config.bootstrapApiKey).toBeUndefined();
     expect(config.bootstrapAdmin).toBeUndefined();
     expect(config.logFormat).toBe('pretty');
+    expect(config.sandboxChannel).toBe(true);
+    expect(config.secretKeyGenerated).toBe(true);
+    expect(config.secretKey).toHaveLength(32);
   });
 
   it('prints readable log lines by default only in development, and takes LOG_FORMAT over NODE_ENV', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).logFormat).toBe('pretty');
-    expect(loadConfig({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadConfig(PRODUCTION).logFormat).toBe('json');
     expect(loadConfig({ NODE_ENV: 'test' }).logFormat).toBe('json');
-    expect(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...PRODUCTION, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
     expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
   });
 
@@ -76,6 +104,105 @@ describe('configuration', () => {
     expect((thrown as ConfigError).variable).toBe(variable);
     expect(message).toContain(variable);
     expect(message).not.toContain('\n');
+  });
+
+  describe('in production (issue 11, item 1)', () => {
+    it('starts with SANDBOX_CHANNEL=on, a 32+ byte channel secret and DANBAO_SECRET_KEY', () => {
+      const config = loadConfig(PRODUCTION);
+      expect(config.sandboxChannel).toBe(true);
+      expect(config.sandboxChannelSecret).toBe(PRODUCTION.SANDBOX_CHANNEL_SECRET);
+      expect(config.sandboxChannelSecretGenerated).toBe(false);
+      expect(config.secretKey).toEqual(Buffer.from(PRODUCTION.DANBAO_SECRET_KEY, 'base64'));
+      expect(config.secretKeyGenerated).toBe(false);
+    });
+
+    it('refuses to start without SANDBOX_CHANNEL', () => {
+      const { SANDBOX_CHANNEL: _, ...withoutSwitch } = PRODUCTION;
+      expect(refusal(withoutSwitch, 'SANDBOX_CHANNEL')).toMatch(/must be set to on or off/);
+      // Any deployment that is not development or test counts as production here.
+      refusal({ ...withoutSwitch, NODE_ENV: 'staging' }, 'SANDBOX_CHANNEL');
+    });
+
+    it('refuses SANDBOX_CHANNEL other than on or off', () => {
+      refusal({ ...PRODUCTION, SANDBOX_CHANNEL: 'yes' }, 'SANDBOX_CHANNEL');
+      refusal({ SANDBOX_CHANNEL: 'yes' }, 'SANDBOX_CHANNEL');
+    });
+
+    it('refuses a channel secret shorter than 32 bytes', () => {
+      const message = refusal(
+        { ...PRODUCTION, SANDBOX_CHANNEL_SECRET: 'x'.repeat(31) },
+        'SANDBOX_CHANNEL_SECRET',
+      );
+      expect(message).toContain('32 bytes');
+      expect(message).not.toContain('x'.repeat(31)); // a secret is never echoed
+      // Bytes, not characters: 11 three-byte characters are 33 bytes.
+      expect(loadConfig({ ...PRODUCTION, SANDBOX_CHANNEL_SECRET: '担'.repeat(11) }).sandboxChannel).toBe(
+        true,
+      );
+    });
+
+    it('refuses a channel secret the repository ships (compose, tests, benchmarks)', () => {
+      expect(SHIPPED_PLACEHOLDER_SECRETS).toContain('change-me-to-a-long-random-secret');
+      for (const placeholder of SHIPPED_PLACEHOLDER_SECRETS) {
+        const message = refusal(
+          { ...PRODUCTION, SANDBOX_CHANNEL_SECRET: placeholder },
+          'SANDBOX_CHANNEL_SECRET',
+        );
+        expect(message).not.toContain(placeholder);
+      }
+    });
+
+    it('refuses SANDBOX_CHANNEL=on without a channel secret, and needs none with SANDBOX_CHANNEL=off', () => {
+      const { SANDBOX_CHANNEL_SECRET: _, ...withoutSecret } = PRODUCTION;
+      refusal(withoutSecret, 'SANDBOX_CHANNEL_SECRET');
+      expect(loadConfig({ ...withoutSecret, SANDBOX_CHANNEL: 'off' }).sandboxChannel).toBe(false);
+    });
+
+    it('refuses to start without DANBAO_SECRET_KEY, or with a shipped one', () => {
+      const { DANBAO_SECRET_KEY: _, ...withoutKey } = PRODUCTION;
+      refusal(withoutKey, 'DANBAO_SECRET_KEY');
+      for (const placeholder of SHIPPED_PLACEHOLDER_SECRETS) {
+        if (/^[0-9a-f]{64}$/.test(placeholder))
+          refusal({ ...PRODUCTION, DANBAO_SECRET_KEY: placeholder }, 'DANBAO_SECRET_KEY');
+      }
+    });
+  });
+
+  describe('DANBAO_SECRET_KEY', () => {
+    it('takes 32 bytes as hex or base64', () => {
+      const key = randomBytes(32);
+      expect(loadConfig({ DANBAO_SECRET_KEY: key.toString('hex') }).secretKey).toEqual(key);
+      expect(loadConfig({ DANBAO_SECRET_KEY: key.toString('base64') }).secretKey).toEqual(key);
+      expect(loadConfig({ DANBAO_SECRET_KEY: key.toString('base64url') }).secretKey).toEqual(key);
+      expect(loadConfig({ DANBAO_SECRET_KEY: key.toString('hex') }).secretKeyGenerated).toBe(false);
+    });
+
+    it.each([
+      ['16 bytes of hex', randomBytes(16).toString('hex')],
+      ['31 bytes of base64', randomBytes(31).toString('base64')],
+      ['a passphrase', 'correct horse battery staple'],
+    ])('refuses %s with one line, in development too', (_, value) => {
+      const message = refusal({ DANBAO_SECRET_KEY: value }, 'DANBAO_SECRET_KEY');
+      expect(message).toContain('32 bytes');
+      expect(message).not.toContain(value);
+    });
+
+    it('generates a different key per load where none is set (development and test)', () => {
+      const first = loadConfig({ NODE_ENV: 'test' });
+      expect(first.secretKeyGenerated).toBe(true);
+      expect(first.secretKey).not.toEqual(loadConfig({ NODE_ENV: 'test' }).secretKey);
+    });
+  });
+
+  describe('CURRENCIES (issue 11, item 6)', () => {
+    it('refuses a code libs/money does not know, naming it', () => {
+      expect(refusal({ CURRENCIES: 'MYR' }, 'CURRENCIES')).toContain('MYR');
+      expect(refusal({ CURRENCIES: 'CNY,XXX,USD' }, 'CURRENCIES')).toContain('XXX');
+    });
+
+    it('accepts codes libs/money knows, with any exponent', () => {
+      expect(loadConfig({ CURRENCIES: 'CNY, KWD,JPY' }).currencies).toEqual(['CNY', 'KWD', 'JPY']);
+    });
   });
 
   it('parses durations with every suffix and refuses the rest', () => {

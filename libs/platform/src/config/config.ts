@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { configSchema } from './config.schema';
+import { configSchema, RawConfig } from './config.schema';
 
 /** The validated configuration, durations in milliseconds. */
 export interface AppConfig {
@@ -29,9 +29,18 @@ export interface AppConfig {
   paymentResultTimeoutMs: number;
   platformFeeBps: number;
   webhookRetryBaseMs: number;
+  /** Whether the sandbox channel (a test acquirer) is registered: SANDBOX_CHANNEL. */
+  sandboxChannel: boolean;
   sandboxChannelSecret: string;
   /** True when the sandbox secret was generated at start-up (development only). */
   sandboxChannelSecretGenerated: boolean;
+  /** DANBAO_SECRET_KEY: 32 bytes that encrypt secrets at rest (platform_secrets). */
+  secretKey: Buffer;
+  /**
+   * True when the key was generated for this run (development and test only, by loadConfig or by
+   * `npm start` for its two processes): secrets an earlier run stored cannot be read with it.
+   */
+  secretKeyGenerated: boolean;
   bootstrapApiKey?: string;
   bootstrapAdmin?: { email: string; password: string };
   workerLockDurationMs: number;
@@ -58,6 +67,87 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Secrets written in this repository (the old compose default, tests, benchmarks, examples): known
+ * to anyone, so a deployment refuses them. Add any value the repository ships here.
+ */
+export const SHIPPED_PLACEHOLDER_SECRETS: readonly string[] = Object.freeze([
+  'change-me-to-a-long-random-secret',
+  'change-me',
+  'test_sandbox_secret_0123456789',
+  'bench_sandbox_secret_0123456789',
+  // libs/testing's DANBAO_SECRET_KEY.
+  '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+]);
+
+/** Secrets, channel secrets included, are at least this many bytes outside development and test. */
+const MIN_SECRET_BYTES = 32;
+
+/** Development and test run with defaults; anything else is a deployment and must say more. */
+const isDeployment = (nodeEnv: string) => nodeEnv !== 'development' && nodeEnv !== 'test';
+
+/** 32 bytes from 64 hex digits or base64 (standard or URL-safe, padded or not); else undefined. */
+function parseSecretKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(trimmed)) return undefined;
+  const key = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+/** The sandbox switch and its secret, checked against the rules of a deployment. */
+function sandboxSettings(raw: RawConfig, deployment: boolean) {
+  if (deployment && raw.SANDBOX_CHANNEL === undefined)
+    throw new ConfigError(
+      'SANDBOX_CHANNEL',
+      `must be set to on or off when NODE_ENV is ${raw.NODE_ENV} (the sandbox is a test channel)`,
+    );
+  const on = (raw.SANDBOX_CHANNEL ?? 'on') === 'on';
+  const secret = raw.SANDBOX_CHANNEL_SECRET;
+  if (secret !== undefined) {
+    const minimum = deployment ? MIN_SECRET_BYTES : 16;
+    if (Buffer.byteLength(secret, 'utf8') < minimum)
+      throw new ConfigError('SANDBOX_CHANNEL_SECRET', `must be at least ${minimum} bytes`);
+    if (deployment && SHIPPED_PLACEHOLDER_SECRETS.includes(secret))
+      throw new ConfigError(
+        'SANDBOX_CHANNEL_SECRET',
+        'is a placeholder written in the Danbao repository; generate one (openssl rand -hex 32)',
+      );
+  } else if (deployment && on) {
+    throw new ConfigError('SANDBOX_CHANNEL_SECRET', 'must be set when SANDBOX_CHANNEL is on');
+  }
+  return {
+    sandboxChannel: on,
+    sandboxChannelSecret: secret ?? randomBytes(24).toString('hex'),
+    sandboxChannelSecretGenerated: secret === undefined,
+  };
+}
+
+/** DANBAO_SECRET_KEY: required in a deployment, generated for the run in development and test. */
+function secretKeySettings(raw: RawConfig, deployment: boolean) {
+  const text = raw.DANBAO_SECRET_KEY;
+  if (text === undefined) {
+    if (deployment)
+      throw new ConfigError(
+        'DANBAO_SECRET_KEY',
+        `must be set when NODE_ENV is ${raw.NODE_ENV} (32 bytes as hex or base64: openssl rand -hex 32)`,
+      );
+    return { secretKey: randomBytes(32), secretKeyGenerated: true };
+  }
+  const key = parseSecretKey(text);
+  if (!key)
+    throw new ConfigError(
+      'DANBAO_SECRET_KEY',
+      'must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)',
+    );
+  if (deployment && SHIPPED_PLACEHOLDER_SECRETS.includes(text.trim().toLowerCase()))
+    throw new ConfigError(
+      'DANBAO_SECRET_KEY',
+      'is a placeholder written in the Danbao repository; generate one (openssl rand -hex 32)',
+    );
+  return { secretKey: key, secretKeyGenerated: raw.DANBAO_SECRET_KEY_GENERATED === 'true' && !deployment };
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable counts as unset, as it does in most shells' `VAR= cmd`.
@@ -72,6 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(variable, `${issue.message}${given !== undefined ? ` (got "${given}")` : ''}`);
   }
   const raw = parsed.data;
+  const deployment = isDeployment(raw.NODE_ENV);
+  const sandbox = sandboxSettings(raw, deployment);
+  const secretKey = secretKeySettings(raw, deployment);
   const [adminEmail, ...passwordParts] = raw.DANBAO_BOOTSTRAP_ADMIN?.split(':') ?? [];
   return {
     nodeEnv: raw.NODE_ENV,
@@ -99,8 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     paymentResultTimeoutMs: raw.PAYMENT_RESULT_TIMEOUT,
     platformFeeBps: raw.PLATFORM_FEE_BPS,
     webhookRetryBaseMs: raw.WEBHOOK_RETRY_BASE,
-    sandboxChannelSecret: raw.SANDBOX_CHANNEL_SECRET ?? randomBytes(24).toString('hex'),
-    sandboxChannelSecretGenerated: raw.SANDBOX_CHANNEL_SECRET === undefined,
+    ...sandbox,
+    ...secretKey,
     bootstrapApiKey: raw.DANBAO_BOOTSTRAP_API_KEY,
     bootstrapAdmin: adminEmail ? { email: adminEmail, password: passwordParts.join(':') } : undefined,
     workerLockDurationMs: raw.WORKER_LOCK_DURATION,

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { redactSessionIds } from '../logging/logging';
 import { ApiError, errorTypeFor, IdempotentReplay } from './api-error';
 
 interface ErrorBody {
@@ -103,7 +104,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     const { status, body, headers } = toErrorBody(exception);
     if (status >= 500) {
-      this.logger.error({ err: exception, url: request.url }, 'unhandled error');
+      this.logger.error({ err: exception, url: redactSessionIds(request.url) }, 'unhandled error');
     }
     void reply.status(status).headers(headers).send(body);
   }

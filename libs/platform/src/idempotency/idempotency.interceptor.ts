@@ -6,6 +6,7 @@ import {
   Injectable,
   NestInterceptor,
   RequestMethod,
+  SetMetadata,
 } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
@@ -18,6 +19,16 @@ import { toErrorBody } from '../errors/api-exception.filter';
 import { IdempotencyScope, IdempotencyService } from './idempotency.service';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+const DO_NOT_STORE_ANSWER = 'danbao:idempotency:do-not-store-answer';
+
+/**
+ * Marks a POST route whose answer is a secret (a minted bearer token): its Idempotency-Key keeps
+ * refusing another body (422) and a concurrent duplicate (409), but its answer is never written to
+ * idempotency_keys, so a retry with the same key runs the route again (a fresh token) instead of
+ * replaying the first answer.
+ */
+export const DoNotStoreAnswer = (): MethodDecorator => SetMetadata(DO_NOT_STORE_ANSWER, true);
 
 /**
  * `Idempotency-Key` on every POST of an authenticated principal (API.md, Conventions): the same
@@ -60,6 +71,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     };
     const successStatus =
       this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
+    const storeAnswer = !this.reflector.get<boolean | undefined>(DO_NOT_STORE_ANSWER, context.getHandler());
 
     return from(this.store.reserve(scope)).pipe(
       mergeMap((reservation) => {
@@ -78,10 +90,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
               'idempotency_in_progress',
               'A request with this Idempotency-Key is still running.',
             );
+          case 'run_again':
+            return next.handle();
           case 'reserved':
             return next.handle().pipe(
               mergeMap(async (body) => {
-                await this.store.complete(scope, successStatus, body);
+                if (storeAnswer) await this.store.complete(scope, successStatus, body);
+                else await this.store.completeUnstored(scope, successStatus);
                 return body;
               }),
               catchError((error: unknown) =>

@@ -15,6 +15,8 @@ const ABANDONED_AFTER_MS = 60_000;
 export type Reservation =
   | { kind: 'reserved' }
   | { kind: 'replay'; status: number; body: unknown }
+  /** The key's first request ran on a route whose answers are never stored: run it again. */
+  | { kind: 'run_again' }
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };
 
@@ -102,6 +104,7 @@ export class IdempotencyService {
       if (row.method !== scope.method || row.path !== scope.path || row.body_hash !== bodyHash)
         return { kind: 'mismatch' };
       if (row.state === 'running') return { kind: 'in_progress' };
+      if (row.state === 'unstored') return { kind: 'run_again' };
       return {
         kind: 'replay',
         status: Number(row.response_status),
@@ -115,6 +118,17 @@ export class IdempotencyService {
     await this.db.query(
       `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE principal = ? AND idempotency_key = ?`,
       [status, JSON.stringify(body ?? null), scope.principal, scope.key],
+    );
+  }
+
+  /**
+   * Ends a key's request without keeping its answer (a route marked @DoNotStoreAnswer: its answer
+   * is a secret). The key still refuses another body (422) for its 24 h; a retry runs again.
+   */
+  async completeUnstored(scope: IdempotencyScope, status: number): Promise<void> {
+    await this.db.query(
+      `UPDATE idempotency_keys SET state = 'unstored', response_status = ?, response_body = NULL WHERE principal = ? AND idempotency_key = ?`,
+      [status, scope.principal, scope.key],
     );
   }
 

@@ -12,6 +12,17 @@ export function requestIdFor(request: IncomingMessage): string {
 }
 
 /**
+ * Checkout session ids (`cs_…`) are the hosted page's only credential and sit in its URLs: a log
+ * line shows only their first characters (`cs_abc123…`), enough to tell sessions apart.
+ */
+const SESSION_ID = /\b(cs_[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g;
+
+/** `text` (a URL, a message) with every checkout session id cut to its first characters. */
+export function redactSessionIds(text: string): string {
+  return text.replace(SESSION_ID, '$1…');
+}
+
+/**
  * Fields that could carry card numbers, CVCs, secrets or credentials: censored in a line's own
  * fields and one level down (`*.` matches exactly one level).
  */
@@ -70,7 +81,7 @@ interface LoggedRequest {
 /** What every line of a request says about it: `req.id` is the request id. */
 function requestFields(request: LoggedRequest): { req: object; service: string } {
   return {
-    req: { id: request.id, method: request.method, url: request.url.split('?')[0] },
+    req: { id: request.id, method: request.method, url: redactSessionIds(request.url.split('?')[0]) },
     service: serviceName(),
   };
 }

@@ -62,7 +62,18 @@ class LoggingFixtureController {
   }
 }
 
-@Module({ controllers: [LoggingFixtureController] })
+/** Stands for the hosted checkout page, whose URL holds the session id, its only credential. */
+@Public()
+@Controller('checkout')
+class CheckoutFixtureController {
+  @Get(':sessionId')
+  read(@Param('sessionId') sessionId: string) {
+    if (sessionId.endsWith('fail')) throw new Error('fixture checkout failure');
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [LoggingFixtureController, CheckoutFixtureController] })
 class LoggingFixtureModule {}
 
 describe('request logging', () => {
@@ -198,6 +209,27 @@ describe('request logging', () => {
     await answeredLinesOf('req_after_00001');
     expect(linesOf('req_health_0001')).toEqual([]);
     expect(linesOf('req_metrics_001')).toEqual([]);
+  });
+
+  it('shows only the first characters of a checkout session id, on every line of the request', async () => {
+    const sessionId = 'cs_abc123DEF456ghi789JKL012mno';
+    await request(server())
+      .get(`/checkout/${sessionId}?x=1`)
+      .set('x-request-id', 'req_session_0001')
+      .expect(200);
+    const [completed] = await answeredLinesOf('req_session_0001');
+    expect(completed).toMatchObject({ msg: 'request completed', req: { url: '/checkout/cs_abc123…' } });
+
+    const failing = 'cs_zyx987WVU654tsr321QPO000fail';
+    await request(server()).get(`/checkout/${failing}`).set('x-request-id', 'req_session_0002').expect(500);
+    const lines = await answeredLinesOf('req_session_0002');
+    expect(lines.map((line) => line.msg)).toEqual(['unhandled error', 'request errored']);
+    for (const line of lines) expect(line).toMatchObject({ req: { url: '/checkout/cs_zyx987…' } });
+    expect(lines[0].url).toBe('/checkout/cs_zyx987…');
+
+    const text = JSON.stringify(logs.lines());
+    expect(text).not.toContain(sessionId.slice(0, 12));
+    expect(text).not.toContain(failing.slice(0, 12));
   });
 
   it('writes lines outside a request without a request id', () => {
