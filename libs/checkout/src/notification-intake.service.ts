@@ -9,7 +9,7 @@ import {
   type Tx,
   Database,
 } from '@danbao/platform';
-import { NotificationRejectedError } from './checkout.errors';
+import { NotificationRejectedError, UnknownChannelError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
 import { PaymentChannels } from './payment-channel';
 import { verifySignature } from './signature';
@@ -169,7 +169,7 @@ export class NotificationIntakeService {
     signatureHeader: string | undefined,
   ): Promise<IntakeResult> {
     const paymentChannel = this.channels.get(channel);
-    if (!paymentChannel) throw new NotificationRejectedError(`unknown channel ${channel}`);
+    if (!paymentChannel) throw new UnknownChannelError(channel);
     const check = verifySignature(paymentChannel.notificationSecret, rawBody, signatureHeader);
     if (!check.valid) throw new NotificationRejectedError(check.reason);
     const notification = parse(rawBody);
