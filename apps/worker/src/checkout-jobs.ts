@@ -16,7 +16,14 @@ export class ExpireCheckoutSessionHandler implements JobHandler {
   }
 }
 
-/** The sweep that finds sessions whose expiry job was lost (MySQL is the truth, Redis the doorbell). */
+/** Sessions the checkout sweep expires per statement batch; it goes on until none are left. */
+const SWEEP_PAGE = 500;
+
+/**
+ * The sweep that expires, from MySQL, every open session past its expiry: the ones whose expiry
+ * job was lost, and the ones whose job failed for good (MySQL is the truth, Redis the doorbell).
+ * It does the expiry itself, a page at a time, so a failed job has nothing left to do.
+ */
 @Injectable()
 export class CheckoutSweepHandler implements JobHandler {
   readonly queue = QUEUES.system;
@@ -31,7 +38,14 @@ export class CheckoutSweepHandler implements JobHandler {
   }
 
   async handle(): Promise<number> {
-    return this.checkout.expireOverdueSessions();
+    let expired = 0;
+    for (;;) {
+      // A full page may have more behind it; a short one (or one whose sessions were paid or
+      // expired meanwhile) was the last.
+      const page = await this.checkout.expireOverdueSessions(SWEEP_PAGE);
+      expired += page;
+      if (page < SWEEP_PAGE) return expired;
+    }
   }
 }
 
