@@ -49,7 +49,11 @@ export function toAdminObject(admin: Admin): AdminObject {
 /** The unique form of an address: trimmed and lowercased (emails are matched case-insensitively). */
 export const emailKey = (email: string): string => email.trim().toLowerCase();
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * What an admin's email must look like: something@somewhere, no spaces (hosts without a dot, such
+ * as `ops@localhost`, are fine for an operator's bootstrap admin). The routes validate with it too.
+ */
+export const ADMIN_EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 
 interface AdminRow {
   id: string;
@@ -96,7 +100,7 @@ export class AdminAccounts {
     requestId?: string | null,
   ): Promise<Admin> {
     const given = email.trim();
-    if (given.length > 254 || !EMAIL_PATTERN.test(given))
+    if (given.length > 254 || !ADMIN_EMAIL_PATTERN.test(given))
       throw new DomainError(400, 'parameter_invalid', 'email must be an email address', 'email');
     assertAcceptablePassword(password);
     const admin: AdminWithHash = {

@@ -1,4 +1,10 @@
-export { AdminAccounts, assertAcceptablePassword, emailKey, toAdminObject } from './admin-accounts';
+export {
+  ADMIN_EMAIL_PATTERN,
+  AdminAccounts,
+  assertAcceptablePassword,
+  emailKey,
+  toAdminObject,
+} from './admin-accounts';
 export type { Admin, AdminCreator, AdminObject } from './admin-accounts';
 export {
   AdminExistsError,
