@@ -28,14 +28,14 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'create a secret API key for the marketplace backend (`apikey:create [name]`); shown once',
     run: apiKeyCreate,
   },
+  'apikey:revoke': {
+    summary: 'revoke an API key by its id (`apikey:revoke key_…`); it stops working within 10 s',
+    run: apiKeyRevoke,
+  },
   'admin:create': {
     summary:
       'create an admin (`admin:create <email>`); the password comes from DANBAO_ADMIN_PASSWORD or stdin, never the command line; prints its id',
     run: adminCreate,
-  },
-  'apikey:revoke': {
-    summary: 'revoke an API key by its id (`apikey:revoke key_…`); it stops working within 10 s',
-    run: apiKeyRevoke,
   },
 };
 
