@@ -1,3 +1,4 @@
+import { adminsMigrations } from '@danbao/admins';
 import { channelsMigrations } from '@danbao/channels';
 import { checkoutMigrations } from '@danbao/checkout';
 import { escrowMigrations } from '@danbao/escrow';
@@ -20,4 +21,5 @@ export const allMigrations = [
   ...escrowMigrations,
   ...checkoutMigrations,
   ...channelsMigrations,
+  ...adminsMigrations,
 ];
