@@ -1,10 +1,12 @@
 // Proves that a money job which used up its attempts is re-driven by the sweep from MySQL's truth
 // (issue 11, item 5): a hold-expiry job fails eight times (as in about four minutes of database
 // outage), stays in the failed list under its fixed id, and the sweep still gets the hold refunded
-// exactly once. Real: a worker process, MariaDB, Redis. The fault: the worker's hold-expiry
+// exactly once, through the channel. Real: a worker process, the api (listening, so the sandbox's
+// refund.succeeded reaches it and the money leaves escrow), MariaDB, Redis. The fault: the worker's hold-expiry
 // handler throws its first eight times (DANBAO_TEST_FAIL_HOLD_EXPIRY, NODE_ENV=test only), so the
 // eight failures are all of the one job's attempts. The test promotes the
 // job's backoff delays (1 s, 2 s, … 64 s) instead of waiting them out.
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { holdExpiryJobId } from '@danbao/escrow';
@@ -12,6 +14,7 @@ import { Accounts, LedgerService } from '@danbao/ledger';
 import { createDataSource, createRedis, databaseOf, QUEUES } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
 import {
+  createTestApp,
   createTestDatabase,
   deleteQueueKeys,
   makePaidOrders,
@@ -24,6 +27,7 @@ import {
   testQueuePrefix,
   waitFor,
 } from '@danbao/testing';
+import { AppModule } from '../../apps/api/src/app.module';
 
 const ATTEMPTS = 8;
 
@@ -32,15 +36,19 @@ describe('a hold-expiry job that failed all its attempts', () => {
   let dataSource: DataSource;
   let ledger: LedgerService;
   let worker: RunningProcess;
+  let app: NestFastifyApplication;
   const connection = createRedis(REDIS_URL);
   const prefix = testQueuePrefix();
-  const env = { SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s' };
+  const port = 21_000 + Math.floor(Math.random() * 20_000);
+  const env = { SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s', PUBLIC_URL: `http://127.0.0.1:${port}` };
 
   beforeAll(async () => {
     database = await createTestDatabase(allMigrations);
     dataSource = await createDataSource({ databaseUrl: database.databaseUrl, poolSize: 4 }).initialize();
     ledger = new LedgerService(databaseOf(dataSource));
     const config = testConfig(database.databaseUrl, prefix, env);
+    app = await createTestApp(AppModule.forRoot(config));
+    await app.listen({ port, host: '127.0.0.1' });
     worker = startProcess(
       'worker',
       testProcessEnv(config, { ...env, DANBAO_TEST_FAIL_HOLD_EXPIRY: String(ATTEMPTS) }),
@@ -57,6 +65,7 @@ describe('a hold-expiry job that failed all its attempts', () => {
   afterAll(async () => {
     worker?.kill('SIGTERM');
     await worker?.exited;
+    await app?.close();
     connection.disconnect();
     await dataSource?.destroy();
     await deleteQueueKeys(REDIS_URL, prefix);
@@ -71,6 +80,7 @@ describe('a hold-expiry job that failed all its attempts', () => {
     const [order] = await makePaidOrders(dataSource, [{ amount: 4321 }], {
       now: new Date(Date.now() - 2000),
       maxHoldMs: 1000,
+      withPayment: true,
     });
     const channelBefore = await ledger.balance(Accounts.channel('sandbox'), 'CNY');
     const payments = new Queue(QUEUES.payments, { connection, prefix });
@@ -103,7 +113,19 @@ describe('a hold-expiry job that failed all its attempts', () => {
       90_000,
     );
     expect(status).toBe('refunded');
-    expect(await ledger.balance(Accounts.escrow(order.orderId), 'CNY')).toBe(0n);
+    // The refund went through the channel; the money leaves escrow when the channel confirms.
+    const escrow = await waitFor(
+      () => ledger.balance(Accounts.escrow(order.orderId), 'CNY'),
+      (balance) => balance === 0n,
+      30_000,
+    );
+    expect(escrow).toBe(0n);
+    expect(
+      await count(
+        "SELECT COUNT(*) AS n FROM sandbox_charges WHERE kind = 'refund' AND payment_reference = ?",
+        [order.paymentId],
+      ),
+    ).toBe(1);
     expect(await ledger.balance(Accounts.channel('sandbox'), 'CNY')).toBe(channelBefore + 4321n);
     expect(
       await count("SELECT COUNT(*) AS n FROM ledger_transactions WHERE order_id = ? AND kind = 'refund'", [

@@ -1,15 +1,15 @@
-import { createDataSource, platformMigrations, databaseOf } from '@danbao/platform';
-import { createTestDatabase, TestDatabase } from '@danbao/testing';
+import { createDataSource, databaseOf } from '@danbao/platform';
+import { allMigrations, createTestDatabase, TestDatabase } from '@danbao/testing';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Accounts } from './accounts';
 import { formatLedgerCheckReport } from './ledger.check';
 import { LedgerService } from './ledger.service';
-import { ledgerMigrations } from './migrations';
 
 // Real collaborators: MariaDB, and the real `ledger:check` command run as a child process from
-// source (ts-node), against this file's database through DATABASE_URL. Tampering is done as root
+// source (ts-node), against this file's database through DATABASE_URL (the whole schema: the
+// command also reconciles suspense against the refunds table). Tampering is done as root
 // in plain SQL, the way a mistaken script or a person at a console would.
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -19,7 +19,7 @@ let dataSource: DataSource;
 let sut: LedgerService;
 
 beforeAll(async () => {
-  database = await createTestDatabase([...platformMigrations, ...ledgerMigrations]);
+  database = await createTestDatabase(allMigrations);
   dataSource = await createDataSource({ databaseUrl: database.databaseUrl, poolSize: 4 }).initialize();
   sut = new LedgerService(databaseOf(dataSource));
   for (const [order, seller] of [
