@@ -37,8 +37,9 @@ const ALLOWED = {
   escrow: ['money', 'ledger', 'platform', 'orders', 'notifications', 'channels'],
   notifications: ['platform'],
   // The list of every migration: the libs that own migrations, and nothing else.
-  schema: ['platform', 'ledger', 'orders', 'notifications', 'escrow', 'checkout', 'channels'],
-  disputes: ['money', 'ledger', 'platform', 'orders', 'escrow', 'notifications'],
+  schema: ['platform', 'ledger', 'orders', 'notifications', 'escrow', 'checkout', 'channels', 'disputes'],
+  // Disputes move money only through escrow (freeze, unfreeze, resolve); they never post.
+  disputes: ['money', 'platform', 'orders', 'escrow', 'notifications'],
   settlement: ['money', 'ledger', 'platform'],
   testing: LIBS.filter((lib) => lib !== 'testing'),
 };

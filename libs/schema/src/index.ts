@@ -1,5 +1,6 @@
 import { channelsMigrations } from '@danbao/channels';
 import { checkoutMigrations } from '@danbao/checkout';
+import { disputesMigrations } from '@danbao/disputes';
 import { escrowMigrations } from '@danbao/escrow';
 import { ledgerMigrations } from '@danbao/ledger';
 import { notificationsMigrations } from '@danbao/notifications';
@@ -20,4 +21,5 @@ export const allMigrations = [
   ...escrowMigrations,
   ...checkoutMigrations,
   ...channelsMigrations,
+  ...disputesMigrations,
 ];
