@@ -331,7 +331,7 @@ describe('disputes: lifecycle and money', () => {
   });
 
   it('a refund the channel fails (card …5126) waits in escrow until an admin retries it', async () => {
-    const order = await h.paidOrder({ amount: 2_500 }, '5126');
+    const order = await h.paidOrder({ amount: 2_500 }, { cardLast4: '5126' });
     await h.ship(order);
     const opened = await h.opened(order, { refund_amount: 2_500 });
     await h.act(opened.id, 'accept', h.sellerOf(order)).expect(202);

@@ -110,8 +110,11 @@ export class DisputeHarness {
   }
 
   /** A paid order whose payment the sandbox really charged (so it can refund it). */
-  paidOrder(input: PaidOrderInput = {}, cardLast4?: string): Promise<PaidOrder> {
-    return makePaidOrder(this.dataSource, input, { withPayment: true, cardLast4 });
+  paidOrder(
+    input: PaidOrderInput = {},
+    options: { cardLast4?: string; maxHoldMs?: number } = {},
+  ): Promise<PaidOrder> {
+    return makePaidOrder(this.dataSource, input, { withPayment: true, ...options });
   }
 
   /** Ships through the api (the receipt deadline starts and its job is queued). */
