@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Run by the compose file's migrate service after the migrations, as danbao_owner: grants the
-// application user danbao_app what libs/ledger/GRANTS.md says. The ledger's tables get exactly the
-// statements of GRANTS.md's grants block (read from the file, so the two never differ: no UPDATE
-// or DELETE on posted entries); every other table of the schema gets SELECT, INSERT, UPDATE,
+// application user danbao_app what libs/ledger/GRANTS.md says. The ledger's tables and the audit
+// log get exactly the statements of GRANTS.md's grants block (read from the file, so the two never
+// differ: no UPDATE or DELETE on posted entries or audit rows); every other table of the schema gets SELECT, INSERT, UPDATE,
 // DELETE, table by table (never on danbao.*, which would include the journal). Idempotent.
 // Not exercised by CI on these machines (no Docker engine); see README.
 'use strict';
@@ -31,14 +31,17 @@ async function main() {
     for (const statement of ledgerGrants) await connection.query(statement);
     const [tables] = await connection.query(
       `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?
-         AND table_name NOT IN ('ledger_transactions', 'ledger_entries', 'ledger_balances', 'schema_migrations')`,
+         AND table_name NOT IN ('ledger_transactions', 'ledger_entries', 'ledger_balances', 'audit_log',
+                                'schema_migrations')`,
       [database],
     );
     for (const { name } of tables)
       await connection.query(
         `GRANT SELECT, INSERT, UPDATE, DELETE ON \`${database}\`.\`${name}\` TO ${APP_USER}`,
       );
-    process.stdout.write(`Granted danbao_app the GRANTS.md privileges on ${tables.length + 4} tables.\n`);
+    process.stdout.write(
+      `Granted danbao_app the GRANTS.md privileges on ${tables.length + ledgerGrants.length} tables.\n`,
+    );
   } finally {
     await connection.end();
   }

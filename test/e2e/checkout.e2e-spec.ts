@@ -5,6 +5,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
+import { signPayload } from '@danbao/channels';
 import { CheckoutService, EXPIRE_SESSION_JOB } from '@danbao/checkout';
 import { IdempotencyService, QUEUES, QueueRegistry } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
@@ -18,7 +19,7 @@ import {
   testQueuePrefix,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { ApiClient } from '../support/api-client';
+import { ApiClient, SANDBOX_SECRET } from '../support/api-client';
 
 describe('orders and checkout', () => {
   let database: TestDatabase;
@@ -552,6 +553,32 @@ describe('orders and checkout', () => {
       expect(await escrowBalance(order.id)).toBe(500n);
     });
 
+    it('answers 404 resource_missing for a channel that does not exist, and stores nothing', async () => {
+      const order = await client.createOrder({ amount: 700 });
+      const submitted = await client.submitCard(order.checkout_url, '4242424242424242');
+      const raw = JSON.stringify(client.paymentNotification('ntf_nochannel_1', submitted.paymentId!, 700));
+      for (const signature of [signPayload(SANDBOX_SECRET, raw), undefined]) {
+        const post = http()
+          .post('/v1/channels/nochannel/notifications')
+          .set('content-type', 'application/json');
+        if (signature) post.set('danbao-signature', signature);
+        const answer = await post.send(raw).expect(404);
+        expect(answer.body).toEqual({
+          error: {
+            type: 'not_found_error',
+            code: 'resource_missing',
+            message: 'No such payment channel: nochannel.',
+            param: 'channel',
+          },
+        });
+      }
+      const [{ n }] = await dataSource.query(
+        "SELECT COUNT(*) AS n FROM channel_notifications WHERE notification_id = 'ntf_nochannel_1'",
+      );
+      expect(Number(n)).toBe(0);
+      expect(await escrowBalance(order.id)).toBe(0n);
+    });
+
     it('records and flags a wrong amount or currency, an unknown reference; no money moves', async () => {
       const order = await client.createOrder({ amount: 900 });
       const submitted = await client.submitCard(order.checkout_url, '4242424242424242');
@@ -686,6 +713,18 @@ describe('orders and checkout', () => {
       expect((await cart([a.id, b.id]).expect(400)).body.error.code).toBe('cart_mixed_buyers');
       expect((await cart([a.id, c.id]).expect(400)).body.error.code).toBe('cart_mixed_currencies');
       await cart([a.id, 'ord_00000000000000000000000000']).expect(404);
+      // An id that is not ours is unknown, whatever its shape.
+      for (const id of ['ord_nope', 'not-an-order', 'ORD_00000000000000000000000000', 'x'.repeat(300)]) {
+        const answer = await cart([a.id, id]).expect(404);
+        expect(answer.body).toEqual({
+          error: {
+            type: 'not_found_error',
+            code: 'resource_missing',
+            message: `No such order: ${id}.`,
+            param: 'order_ids',
+          },
+        });
+      }
       await cart([a.id]).expect(400);
       await http().post(`/v1/orders/${d.id}/cancel`).set(client.asMarketplace()).expect(200);
       expect((await cart([a.id, d.id]).expect(409)).body.error.code).toBe('order_not_payable');

@@ -296,6 +296,18 @@ describe('disputes: lifecycle and money', () => {
       expect((await h.adminAct(id, 'approve', h.admin('adm_3'))).body.error.code).toBe(
         'dispute_not_awaiting_approval',
       );
+      // Every admin action is in the audit log, refused ones included, in the order they ran.
+      const audit: { actor_id: string; action: string; after_state: string }[] = await h.dataSource.query(
+        "SELECT actor_id, action, after_state FROM audit_log WHERE subject_type = 'dispute' AND subject_id = ? ORDER BY created_at, id",
+        [id],
+      );
+      expect(audit.map((row) => [row.actor_id, row.action, JSON.parse(row.after_state).result])).toEqual([
+        ['adm_1', 'dispute.resolve', 'awaiting_approval'],
+        ['adm_1', 'dispute.approve', 'refused'],
+        ['adm_2', 'dispute.resolve', 'refused'],
+        ['adm_2', 'dispute.approve', 'applied'],
+        ['adm_3', 'dispute.approve', 'refused'],
+      ]);
     });
   });
 

@@ -106,7 +106,9 @@ describe('route inventory', () => {
       .filter((route) => route.isPublic)
       .map((route) => route.path);
     for (const path of publicRoutes) {
-      expect(path).toMatch(/^\/(health|metrics|checkout|v1\/channels\/:channel\/notifications)/);
+      expect(path).toMatch(
+        /^\/(health|metrics|checkout|v1\/channels\/:channel\/notifications|v1\/admin\/sessions$)/,
+      );
     }
   });
 
@@ -133,8 +135,8 @@ describe('route inventory', () => {
 
   it('binds idempotency to every POST route with a principal, and no interceptor at all to the others', () => {
     const routes = routesOf(app);
-    // API.md: the routes without a principal (checkout form, channel notifications) ignore the
-    // header and dedupe by their own ids.
+    // API.md: the routes without a principal (checkout form, channel notifications, admin
+    // sign-in) ignore the header: the first two dedupe by their own ids, a sign-in just signs in again.
     const posts = routes.filter((route) => route.method === 'POST' && !route.isPublic);
     expect(posts.length).toBeGreaterThan(5);
     const unbound = posts
@@ -144,6 +146,7 @@ describe('route inventory', () => {
     const publicPosts = routes.filter((route) => route.method === 'POST' && route.isPublic);
     expect(publicPosts.map((route) => route.path).sort()).toEqual([
       '/checkout/:sessionId',
+      '/v1/admin/sessions',
       '/v1/channels/:channel/notifications',
     ]);
     const others = routes

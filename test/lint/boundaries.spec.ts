@@ -85,6 +85,11 @@ const CASES = {
     filePath: 'libs/checkout/src/checkout.service.ts',
     code: importing('@danbao/ledger', 'LedgerService'),
   },
+  // Admins use the platform only (issue 12).
+  adminsImportsLedger: {
+    filePath: 'libs/admins/src/admin.service.ts',
+    code: importing('@danbao/ledger', 'LedgerService'),
+  },
   // Correct imports, which must pass without a single message.
   workerImportsSchema: {
     filePath: 'apps/worker/src/worker.module.ts',
@@ -109,6 +114,14 @@ const CASES = {
   schemaImportsCheckout: {
     filePath: 'libs/schema/src/index.ts',
     code: importing('@danbao/checkout', 'checkoutMigrations'),
+  },
+  adminsImportsPlatform: {
+    filePath: 'libs/admins/src/admin.service.ts',
+    code: importing('@danbao/platform', 'AuditLog'),
+  },
+  schemaImportsAdmins: {
+    filePath: 'libs/schema/src/index.ts',
+    code: importing('@danbao/admins', 'adminsMigrations'),
   },
 } satisfies Record<string, LintCase>;
 
@@ -197,7 +210,12 @@ describe('another lib only through its public index', () => {
     ]);
   });
 
-  it.each<CaseName>(['escrowImportsLedgerIndex', 'schemaImportsCheckout'])('accepts %s', (name) => {
+  it.each<CaseName>([
+    'escrowImportsLedgerIndex',
+    'schemaImportsCheckout',
+    'adminsImportsPlatform',
+    'schemaImportsAdmins',
+  ])('accepts %s', (name) => {
     expect(results[name]).toEqual([]);
   });
 });
@@ -206,6 +224,14 @@ describe('libs/checkout', () => {
   it('refuses an import of the ledger (escrow owns money entering escrow)', () => {
     expect(errors('checkoutImportsLedger')).toEqual([
       expect.stringMatching(/^no-restricted-imports: .*libs\/checkout may import only: /),
+    ]);
+  });
+});
+
+describe('libs/admins', () => {
+  it('refuses an import of the ledger (admins use the platform only)', () => {
+    expect(errors('adminsImportsLedger')).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*libs\/admins may import only: platform /),
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { NotificationsModule } from '@danbao/notifications';
 import { OrdersModule } from '@danbao/orders';
 import { AppConfig, PlatformModule } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
+import { AdminHttpModule } from './admin/admin-http.module';
 import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminRefundsController } from './admin/admin-refunds.controller';
 import { TokensController } from './auth/tokens.controller';
@@ -31,6 +32,7 @@ export class AppModule {
         NotificationsModule,
         EscrowHttpModule,
         DisputesHttpModule,
+        AdminHttpModule,
       ],
       controllers: [
         AdminPaymentsController,

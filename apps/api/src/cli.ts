@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+import { AdminAccounts } from '@danbao/admins';
 import { suspenseReconciler } from '@danbao/channels';
 import { formatLedgerCheckReport, LedgerService } from '@danbao/ledger';
 import {
   ApiKeyService,
+  AuditLog,
   ConfigError,
   createDataSource,
   Database,
@@ -30,6 +32,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'revoke an API key by its id (`apikey:revoke key_…`); it stops working within 10 s',
     run: apiKeyRevoke,
   },
+  'admin:create': {
+    summary:
+      'create an admin (`admin:create <email>`); the password comes from DANBAO_ADMIN_PASSWORD or stdin, never the command line; prints its id',
+    run: adminCreate,
+  },
 };
 
 async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
@@ -47,6 +54,64 @@ async function apiKeyCreate(args: string[]): Promise<number> {
   process.stdout.write(
     `Created API key ${created.id}. Keep the secret now; it is not shown again:\n${created.key}\n`,
   );
+  return 0;
+}
+
+/**
+ * The new admin's password: DANBAO_ADMIN_PASSWORD when set, else stdin: typed at a prompt without
+ * echo on a terminal, or the first line of a pipe (`… | npm run cli -- admin:create ops@…`). Never
+ * an argument: the command line is visible to every user of the machine and kept in shell history.
+ */
+async function readPassword(): Promise<string> {
+  const fromEnvironment = process.env.DANBAO_ADMIN_PASSWORD;
+  if (fromEnvironment !== undefined && fromEnvironment !== '') return fromEnvironment;
+  const stdin = process.stdin;
+  if (stdin.isTTY) {
+    process.stderr.write('Password (not shown): ');
+    return new Promise((resolve, reject) => {
+      let typed = '';
+      stdin.setRawMode(true);
+      stdin.setEncoding('utf8');
+      const done = (error?: Error) => {
+        stdin.setRawMode(false);
+        stdin.pause();
+        stdin.removeListener('data', onData);
+        process.stderr.write('\n');
+        if (error) reject(error);
+        else resolve(typed);
+      };
+      const onData = (chunk: string) => {
+        for (const character of chunk) {
+          if (character === '\r' || character === '\n') return done();
+          if (character === '\u0003') return done(new Error('interrupted'));
+          if (character === '\u007f' || character === '\b') typed = typed.slice(0, -1);
+          else typed += character;
+        }
+      };
+      stdin.on('data', onData);
+      stdin.resume();
+    });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+}
+
+async function adminCreate(args: string[]): Promise<number> {
+  const email = args[0];
+  if (!email || args.length > 1) {
+    process.stderr.write(
+      'Usage: npm run cli -- admin:create <email>\n' +
+        'The password is read from DANBAO_ADMIN_PASSWORD or stdin, never from the command line.\n',
+    );
+    return 2;
+  }
+  const password = await readPassword();
+  const admin = await withDatabase((db) =>
+    new AdminAccounts(db, new AuditLog()).create(email, password, { type: 'operator', name: 'cli' }),
+  );
+  process.stderr.write(`Created admin ${admin.email}; it signs in with POST /v1/admin/sessions.\n`);
+  process.stdout.write(`${admin.id}\n`);
   return 0;
 }
 

@@ -20,10 +20,14 @@ export class ExpireCheckoutSessionHandler implements JobHandler {
   }
 }
 
+/** Sessions the checkout sweep expires per statement batch; it goes on until none are left. */
+const SWEEP_PAGE = 500;
+
 /**
- * The checkout's sweep (MySQL is the truth, Redis the doorbell): sessions whose expiry job was
- * lost, payments whose result never came (their channel is asked), and refunds the channel never
- * answered (sent again; the channel deduplicates by refund id).
+ * The checkout's sweep (MySQL is the truth, Redis the doorbell): payments whose result never came
+ * (their channel is asked), every open session past its expiry — the ones whose expiry job was
+ * lost and the ones whose job failed for good, a page at a time, so a failed job has nothing left
+ * to do — and refunds the channel never answered (sent again; the channel deduplicates by id).
  */
 @Injectable()
 export class CheckoutSweepHandler implements JobHandler {
@@ -41,7 +45,14 @@ export class CheckoutSweepHandler implements JobHandler {
 
   async handle(): Promise<number> {
     const resolved = await this.checkout.resolveStuckPayments();
-    const expired = await this.checkout.expireOverdueSessions();
+    let expired = 0;
+    for (;;) {
+      // A full page may have more behind it; a short one (or one whose sessions were paid or
+      // expired meanwhile) was the last.
+      const page = await this.checkout.expireOverdueSessions(SWEEP_PAGE);
+      expired += page;
+      if (page < SWEEP_PAGE) break;
+    }
     const resent = await this.refunds.resendUnanswered();
     return resolved + expired + resent;
   }

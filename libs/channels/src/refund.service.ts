@@ -1,6 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Accounts, LedgerService, type LedgerReconciler } from '@danbao/ledger';
-import { Database, isDuplicateKeyError, newId, runInTransaction, type Tx } from '@danbao/platform';
+import {
+  AuditLog,
+  type AuditActor,
+  Database,
+  isDuplicateKeyError,
+  newId,
+  runInTransaction,
+  type Tx,
+} from '@danbao/platform';
 import { PaymentChannels } from './payment-channel';
 import { RefundRepository } from './refund.repository';
 import type { Refund, RefundResult, RefundSource } from './refund.types';
@@ -33,6 +41,7 @@ export class RefundService {
     @Inject(Database) private readonly db: Database,
     @Inject(LedgerService) private readonly ledger: LedgerService,
     @Inject(PaymentChannels) private readonly channels: PaymentChannels,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   /**
@@ -107,14 +116,33 @@ export class RefundService {
    * channel, sent after commit. Only a failed refund can be retried, and only once (a retry that
    * fails is retried in turn); a second retry of the same refund answers `refund_already_retried`.
    */
-  async retry(refundId: string, now = new Date()): Promise<Refund | RefundRetryRefusal> {
+  async retry(
+    refundId: string,
+    actor: AuditActor,
+    requestId?: string | null,
+    now = new Date(),
+  ): Promise<Refund | RefundRetryRefusal> {
     let retried: Refund | RefundRetryRefusal;
     try {
       retried = await runInTransaction(this.db, async (tx) => {
         const failed = await this.refunds.find(tx, refundId, true);
         if (!failed) return 'refund_not_found' as const;
         if (failed.status !== 'failed') return 'refund_not_failed' as const;
-        return this.request(tx, { ...failed, reason: failed.reason, retryOf: failed.id }, now);
+        const retry = await this.request(tx, { ...failed, reason: failed.reason, retryOf: failed.id }, now);
+        await this.audit.record(
+          tx,
+          {
+            actor,
+            action: 'refund.retry',
+            subjectType: 'refund',
+            subjectId: failed.id,
+            before: { id: failed.id, status: failed.status, failure_code: failed.failureCode },
+            after: { retry_id: retry.id, amount: retry.amount.toString(), currency: retry.currency },
+            requestId,
+          },
+          now,
+        );
+        return retry;
       });
     } catch (error) {
       if (isDuplicateKeyError(error)) return 'refund_already_retried';

@@ -17,3 +17,10 @@ export class NotificationRejectedError extends DomainError {
     super(400, 'notification_rejected', `Notification rejected: ${reason}.`);
   }
 }
+
+/** A notification to a channel we do not have: 404 (API.md: unknown is not found), nothing stored. */
+export class UnknownChannelError extends DomainError {
+  constructor(channel: string) {
+    super(404, 'resource_missing', `No such payment channel: ${channel}.`, 'channel');
+  }
+}

@@ -1,6 +1,6 @@
 export { checkCard, cardBrand } from './card';
 export type { CardInput, CardProblem, CardSummary } from './card';
-export { CartError, NotificationRejectedError } from './checkout.errors';
+export { CartError, NotificationRejectedError, UnknownChannelError } from './checkout.errors';
 export { CheckoutModule } from './checkout.module';
 export { CheckoutService } from './checkout.service';
 export type { NewOrderInput, SubmitResult } from './checkout.service';

@@ -9,8 +9,8 @@ import {
   type Tx,
   Database,
 } from '@danbao/platform';
-import { NotificationRejectedError } from './checkout.errors';
 import { HoldResolutionService } from '@danbao/escrow';
+import { NotificationRejectedError, UnknownChannelError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
 import { PaymentChannels, type Refund, RefundService, verifySignature } from '@danbao/channels';
 
@@ -171,7 +171,7 @@ export class NotificationIntakeService {
     signatureHeader: string | undefined,
   ): Promise<IntakeResult> {
     const paymentChannel = this.channels.get(channel);
-    if (!paymentChannel) throw new NotificationRejectedError(`unknown channel ${channel}`);
+    if (!paymentChannel) throw new UnknownChannelError(channel);
     const check = verifySignature(paymentChannel.notificationSecret, rawBody, signatureHeader);
     if (!check.valid) throw new NotificationRejectedError(check.reason);
     const notification = parse(rawBody);

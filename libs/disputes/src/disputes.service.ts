@@ -247,14 +247,14 @@ export class DisputesService {
 
   /** The seller accepts: the refund (or first the return of the goods). */
   async accept(id: string, principal: Principal, now = new Date()): Promise<Dispute> {
-    return this.run(id, principal, 'accept', now, (tx, order, dispute) =>
+    return this.run(id, principal, 'accept', now, undefined, (tx, order, dispute) =>
       this.acceptDispute(tx, order, dispute, principalKey(principal), now),
     );
   }
 
   /** The seller rejects, saying why: the buyer's escalation window starts. */
   async reject(id: string, principal: Principal, message: string, now = new Date()): Promise<Dispute> {
-    return this.run(id, principal, 'reject', now, async (tx, _order, dispute) => {
+    return this.run(id, principal, 'reject', now, undefined, async (tx, _order, dispute) => {
       const moved = await this.moveTo(tx, dispute, 'rejected', principalKey(principal), now);
       await this.insertMessage(tx, dispute, principal, { text: message, attachmentUrls: [] }, now);
       await this.record(tx, ['dispute.rejected'], moved.dispute, now);
@@ -269,7 +269,7 @@ export class DisputesService {
     shipment: { carrier: string; trackingNumber: string },
     now = new Date(),
   ): Promise<Dispute> {
-    return this.run(id, principal, 'ship_return', now, async (tx, _order, dispute) => {
+    return this.run(id, principal, 'ship_return', now, undefined, async (tx, _order, dispute) => {
       const moved = await this.moveTo(
         tx,
         dispute,
@@ -288,14 +288,14 @@ export class DisputesService {
 
   /** The seller confirms the returned parcel: the refund. */
   async confirmReturn(id: string, principal: Principal, now = new Date()): Promise<Dispute> {
-    return this.run(id, principal, 'confirm_return', now, (tx, order, dispute) =>
+    return this.run(id, principal, 'confirm_return', now, undefined, (tx, order, dispute) =>
       this.settle(tx, order, dispute, dispute.refundAmount, principalKey(principal), now, {}, []),
     );
   }
 
   /** The buyer takes a rejected dispute to the platform's admins. */
   async escalate(id: string, principal: Principal, now = new Date()): Promise<Dispute> {
-    return this.run(id, principal, 'escalate', now, async (tx, _order, dispute) => {
+    return this.run(id, principal, 'escalate', now, undefined, async (tx, _order, dispute) => {
       const moved = await this.moveTo(tx, dispute, 'escalated', principalKey(principal), now, {
         escalatedAt: now,
       });
@@ -306,7 +306,7 @@ export class DisputesService {
 
   /** The buyer withdraws before a ruling: the hold is held again and the receipt deadline resumes. */
   async withdraw(id: string, principal: Principal, now = new Date()): Promise<Dispute> {
-    return this.run(id, principal, 'withdraw', now, (tx, order, dispute) =>
+    return this.run(id, principal, 'withdraw', now, undefined, (tx, order, dispute) =>
       this.endUnmoved(tx, order, dispute, 'withdrawn', principalKey(principal), now),
     );
   }
@@ -334,8 +334,14 @@ export class DisputesService {
    * admin (awaiting_approval) and moves no money; otherwise the money is decided now. Of two
    * admins at once, the second finds the first's ruling under the lock: 409 naming it.
    */
-  async resolve(id: string, admin: Principal, ruling: RulingInput, now = new Date()): Promise<Dispute> {
-    return this.run(id, admin, 'resolve', now, async (tx, order, dispute) => {
+  async resolve(
+    id: string,
+    admin: Principal,
+    ruling: RulingInput,
+    requestId?: string,
+    now = new Date(),
+  ): Promise<Dispute> {
+    return this.run(id, admin, 'resolve', now, requestId, async (tx, order, dispute) => {
       const hold = await this.escrow.lockHold(tx, order.id);
       if (!hold) throw new Error(`Dispute ${dispute.id} has no hold`);
       const decided = rulingRefund(ruling.outcome, hold.amount, ruling.refundAmount);
@@ -351,8 +357,9 @@ export class DisputesService {
       };
       const entry = {
         action: 'dispute.resolve' as const,
-        actor,
+        admin,
         disputeId: dispute.id,
+        requestId,
         before: { status: dispute.status },
       };
       if (needsApproval(decided.refund, BigInt(this.config.adminApprovalThreshold))) {
@@ -371,13 +378,14 @@ export class DisputesService {
   }
 
   /** A second admin approves a ruling above the threshold: now its money moves. */
-  async approve(id: string, admin: Principal, now = new Date()): Promise<Dispute> {
-    return this.run(id, admin, 'approve', now, async (tx, order, dispute) => {
+  async approve(id: string, admin: Principal, requestId?: string, now = new Date()): Promise<Dispute> {
+    return this.run(id, admin, 'approve', now, requestId, async (tx, order, dispute) => {
       const actor = principalKey(admin);
       const entry = {
         action: 'dispute.approve' as const,
-        actor,
+        admin,
         disputeId: dispute.id,
+        requestId,
         before: { status: dispute.status },
       };
       if (!canApprove(dispute.resolvedBy, actor).ok) {
@@ -460,6 +468,7 @@ export class DisputesService {
     principal: Principal,
     action: DisputeAction,
     now: Date,
+    requestId: string | undefined,
     work: (tx: Tx, order: Order, dispute: Dispute) => Promise<Outcome>,
   ): Promise<Dispute> {
     const outcome = await runInTransaction(this.db, async (tx): Promise<Outcome> => {
@@ -474,8 +483,9 @@ export class DisputesService {
       if (principal.role !== 'admin' || (action !== 'resolve' && action !== 'approve')) throw refusal;
       await this.audit.recordAdminAction(tx, {
         action: action === 'resolve' ? 'dispute.resolve' : 'dispute.approve',
-        actor: principalKey(principal),
+        admin: principal,
         disputeId: id,
+        requestId,
         before: { status: dispute.status },
         result: 'refused',
         detail: { code: refusal.code, winning_resolution: dispute.resolutionId, at: now.toISOString() },

@@ -25,7 +25,7 @@ import {
   testConfig,
   testQueuePrefix,
 } from '@danbao/testing';
-import { ESCROW_JOBS, EscrowJobs, holdExpiryJobId, releaseJobId } from './escrow.jobs';
+import { deadlineJobId, ESCROW_JOBS, EscrowJobs, holdExpiryJobId, releaseJobId } from './escrow.jobs';
 import { EscrowSweep } from './escrow.sweep';
 
 const migrations = allMigrations;
@@ -131,6 +131,49 @@ describe('EscrowSweep', () => {
     const later = await sut.sweep(new Date(Date.now() + 61_000));
     expect(later.releasesRedriven).toBe(1);
     expect(await stateOf(releaseJobId(failing.holdId))).toBe('waiting');
+    await payments().obliterate({ force: true });
+  });
+
+  it('sends back every failed job of late holds, releases and receipt deadlines alike, past any first page', async () => {
+    await dataSource.query("UPDATE holds SET status = 'released' WHERE status = 'held'");
+    const orders = await makePaidOrders(
+      dataSource,
+      Array.from({ length: 250 }, () => ({})),
+    );
+    const dueAt = new Date(Date.now() - 60_000);
+    await shipOrders(dataSource, orders, { autoConfirmAt: dueAt });
+    const [withDeadline, ...others] = orders;
+    for (const order of others) {
+      await payments().add(
+        ESCROW_JOBS.release,
+        { holdId: order.holdId, orderId: order.orderId },
+        { jobId: releaseJobId(order.holdId), attempts: 1, removeOnFail: false },
+      );
+    }
+    await payments().add(
+      ESCROW_JOBS.receiptDeadline,
+      { holdId: withDeadline.holdId, orderId: withDeadline.orderId },
+      { jobId: deadlineJobId(withDeadline.orderId, dueAt), attempts: 1, removeOnFail: false },
+    );
+    const stalled = 'job stalled more than allowable limit';
+    await failJobs(
+      new Map([
+        ...others.map((order) => [releaseJobId(order.holdId), stalled] as [string, string]),
+        [deadlineJobId(withDeadline.orderId, dueAt), stalled],
+      ]),
+    );
+
+    const report = await sut.sweep();
+    expect(report).toMatchObject({
+      releasesDue: 250,
+      releasesLate: 250,
+      releasesLost: 1,
+      releasesRedriven: 249,
+      deadlinesRedriven: 1,
+    });
+    const states = await Promise.all(others.map((order) => stateOf(releaseJobId(order.holdId))));
+    expect(states.filter((state) => state !== 'waiting')).toEqual([]);
+    expect(await stateOf(deadlineJobId(withDeadline.orderId, dueAt))).toBe('waiting');
     await payments().obliterate({ force: true });
   });
 

@@ -66,7 +66,8 @@ export class HoldExpiryService {
 
   /** Open holds past their horizon that still need a decision (the sweep queues a job for each). */
   async findExpired(now = new Date(), limit = 5000): Promise<HoldRef[]> {
-    return this.holds.findExpired(this.db, now, limit);
+    const expired = await this.holds.findExpired(this.db, now, limit);
+    return expired.map(({ holdId, orderId }) => ({ holdId, orderId }));
   }
 
   /**

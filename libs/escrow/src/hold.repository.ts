@@ -244,12 +244,21 @@ export class HoldRepository {
     return affectedRows(result);
   }
 
-  /** Held holds whose release is due, oldest deadline first (index holds_release_due). */
-  async findDueForRelease(tx: Tx, now: Date, limit: number): Promise<(HoldRef & { dueAt: Date })[]> {
+  /**
+   * Held holds whose release is due, oldest deadline first (index holds_release_due), a page at a
+   * time: `after` is the last hold of the previous page.
+   */
+  async findDueForRelease(
+    tx: Tx,
+    now: Date,
+    limit: number,
+    after?: { holdId: string; dueAt: Date },
+  ): Promise<(HoldRef & { dueAt: Date })[]> {
     const rows: { id: string; order_id: string; release_due_at: Date }[] = await tx.query(
       `SELECT id, order_id, release_due_at FROM holds
-       WHERE status = 'held' AND release_due_at <= ? ORDER BY release_due_at LIMIT ?`,
-      [now, limit],
+       WHERE status = 'held' AND release_due_at <= ?${after ? ' AND (release_due_at > ? OR (release_due_at = ? AND id > ?))' : ''}
+       ORDER BY release_due_at, id LIMIT ?`,
+      after ? [now, after.dueAt, after.dueAt, after.holdId, limit] : [now, limit],
     );
     return rows.map((row) => ({ holdId: row.id, orderId: row.order_id, dueAt: row.release_due_at }));
   }
@@ -264,14 +273,23 @@ export class HoldRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Open holds past their horizon that are not flagged yet. */
-  async findExpired(tx: Tx, now: Date, limit: number): Promise<HoldRef[]> {
-    const rows: { id: string; order_id: string }[] = await tx.query(
-      `SELECT id, order_id FROM holds WHERE status IN ('held', 'frozen') AND expires_at <= ? AND overdue_at IS NULL
-       ORDER BY expires_at LIMIT ?`,
-      [now, limit],
+  /**
+   * Open holds past their horizon that are not flagged yet, a page at a time: `after` is the last
+   * hold of the previous page.
+   */
+  async findExpired(
+    tx: Tx,
+    now: Date,
+    limit: number,
+    after?: { holdId: string; expiresAt: Date },
+  ): Promise<(HoldRef & { expiresAt: Date })[]> {
+    const rows: { id: string; order_id: string; expires_at: Date }[] = await tx.query(
+      `SELECT id, order_id, expires_at FROM holds
+       WHERE status IN ('held', 'frozen') AND expires_at <= ? AND overdue_at IS NULL${after ? ' AND (expires_at > ? OR (expires_at = ? AND id > ?))' : ''}
+       ORDER BY expires_at, id LIMIT ?`,
+      after ? [now, after.expiresAt, after.expiresAt, after.holdId, limit] : [now, limit],
     );
-    return rows.map((row) => ({ holdId: row.id, orderId: row.order_id }));
+    return rows.map((row) => ({ holdId: row.id, orderId: row.order_id, expiresAt: row.expires_at }));
   }
 
   /** Flagged holds still open, by id (cursor pagination). */

@@ -1,7 +1,12 @@
 export { Accounts, HOT_ACCOUNT_BUCKETS, accountPolicy, isValidAccountCode } from './accounts';
 export type { AccountPolicy } from './accounts';
 export { checkLedger, formatLedgerCheckReport } from './ledger.check';
-export { InsufficientFundsError, InvalidTransactionError, UnbalancedTransactionError } from './ledger.errors';
+export {
+  InsufficientFundsError,
+  InvalidTransactionError,
+  ReferenceConflictError,
+  UnbalancedTransactionError,
+} from './ledger.errors';
 export { LedgerModule } from './ledger.module';
 export { LedgerService } from './ledger.service';
 export type {

@@ -34,3 +34,19 @@ export class InsufficientFundsError extends DomainError {
     this.currency = currency;
   }
 }
+
+/**
+ * A reference posted before with other postings, or named twice in one postMany. A reference
+ * names one journal transaction: a repeat must be that same transaction (then it is an idempotent
+ * no-op), anything else is a caller's mistake that would lose or invent money if accepted. 500;
+ * the caller's transaction must be rolled back (let the error propagate).
+ */
+export class ReferenceConflictError extends DomainError {
+  readonly reference: string;
+
+  constructor(reference: string, detail: string) {
+    super(500, 'ledger_reference_conflict', `Ledger reference ${reference} ${detail}.`);
+    this.name = 'ReferenceConflictError';
+    this.reference = reference;
+  }
+}

@@ -1,4 +1,4 @@
-import { createDataSource, databaseOf, platformMigrations } from '@danbao/platform';
+import { AuditLog, createDataSource, databaseOf, platformMigrations } from '@danbao/platform';
 import { createTestDatabase, TestDatabase } from '@danbao/testing';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -119,12 +119,41 @@ describe('the least-privilege application user of GRANTS.md', () => {
     expect(await root.query('SELECT * FROM ledger_transactions ORDER BY id')).toEqual(transactionsBefore);
   });
 
-  it('shows no UPDATE or DELETE on the journal tables in SHOW GRANTS', async () => {
+  it('can append to the audit log and read it, but cannot rewrite or delete a row of it', async () => {
+    // Proves: the audit trail of admin actions (T37) is append-only for the application user.
+    const audit = new AuditLog();
+    const appDb = databaseOf(app);
+    const id = await audit.record(appDb, {
+      actor: { type: 'admin', id: 'adm_g', email: 'ops@example.com' },
+      action: 'dispute.resolve',
+      subjectType: 'dispute',
+      subjectId: 'dsp_g',
+      before: { status: 'escalated' },
+      after: { status: 'refunded' },
+      requestId: 'req_grants1',
+    });
+    expect((await audit.list(appDb, { limit: 10 })).data.map((entry) => entry.id)).toEqual([id]);
+    const before = await root.query('SELECT * FROM audit_log ORDER BY id');
+
+    for (const statement of [
+      ["UPDATE audit_log SET actor_email = 'someone@else.example' WHERE id = ?", [id]],
+      ['DELETE FROM audit_log WHERE id = ?', [id]],
+      ['DELETE FROM audit_log', []],
+    ] as const) {
+      await expect(app.query(statement[0], [...statement[1]])).rejects.toMatchObject({
+        errno: ER_TABLEACCESS_DENIED,
+        message: expect.stringMatching(/command denied/),
+      });
+    }
+    expect(await root.query('SELECT * FROM audit_log ORDER BY id')).toEqual(before);
+  });
+
+  it('shows no UPDATE or DELETE on the journal tables or the audit log in SHOW GRANTS', async () => {
     // Proves: the grant check an operator would run agrees.
     const rows: Record<string, string>[] = await root.query(`SHOW GRANTS FOR '${USER}'@'%'`);
     const grants = rows.map((row) => Object.values(row)[0]);
-    const onJournal = grants.filter((grant) => /ledger_(entries|transactions)/.test(grant));
-    expect(onJournal).toHaveLength(2);
+    const onJournal = grants.filter((grant) => /ledger_(entries|transactions)|audit_log/.test(grant));
+    expect(onJournal).toHaveLength(3);
     for (const grant of onJournal) expect(grant).not.toMatch(/UPDATE|DELETE|ALL PRIVILEGES/);
     expect(grants.some((grant) => /ON \*\.\*/.test(grant) && /UPDATE|DELETE|ALL/.test(grant))).toBe(false);
   });

@@ -8,7 +8,7 @@ import {
 import { createTestDatabase, TestDatabase } from '@danbao/testing';
 import { DataSource } from 'typeorm';
 import { Accounts, HOT_ACCOUNT_BUCKETS } from './accounts';
-import { InsufficientFundsError } from './ledger.errors';
+import { InsufficientFundsError, ReferenceConflictError } from './ledger.errors';
 import { LedgerService } from './ledger.service';
 import type { PostInput } from './ledger.types';
 import { ledgerMigrations } from './migrations';
@@ -349,7 +349,8 @@ async function statementsDuring<T>(
 }
 
 describe('LedgerService.postMany', () => {
-  it('posts a batch with one statement per table, skipping references posted before or repeated', async () => {
+  it('posts a batch with one statement per table, skipping references posted before', async () => {
+    // (A reference repeated within one batch is refused: see 'refuses a batch that names one reference twice'.)
     // Proves: the batched form writes each member once, with few statements, and sums balance rows.
     const orders = [unique('ord'), unique('ord'), unique('ord')];
     await runInTransaction(databaseOf(dataSource), (tx) =>
@@ -370,7 +371,6 @@ describe('LedgerService.postMany', () => {
             release(orders[0], 'sel_batch', 1000n, 20n),
             release(orders[1], 'sel_batch', 1000n, 20n),
             release(orders[2], 'sel_batch', 1000n, 20n),
-            release(orders[1], 'sel_batch', 1000n, 20n),
           ]),
       );
     });
@@ -378,8 +378,8 @@ describe('LedgerService.postMany', () => {
     expect(results[0]).toEqual({ transactionId: earlier.transactionId, created: false });
     expect(results[1].created).toBe(true);
     expect(results[2].created).toBe(true);
-    expect(results[3]).toEqual({ transactionId: results[1].transactionId, created: false });
-    // INSERT (fails on the repeat), INSERT IGNORE, SELECT ids, INSERT entries, the 2 guarded
+    expect(results).toHaveLength(3);
+    // INSERT (fails on the repeat), INSERT IGNORE, SELECT ids with the stored postings, INSERT entries, the 2 guarded
     // escrow debits in one statement, 1 upsert.
     expect(statements).toBe(6);
     expect(await sut.balance(Accounts.sellerAvailable('sel_batch'), 'CNY')).toBe(3n * 980n);
@@ -555,5 +555,114 @@ describe('reading the ledger', () => {
     expect(cny.debits).toMatch(/^[1-9][0-9]*$/);
     expect(cny.debits).toBe(cny.credits);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
+
+describe('a reference reused with other postings', () => {
+  it('refuses a reference whose postings differ from the stored ones, and writes nothing', async () => {
+    // Proves: a repeat is idempotent only when it is the same transaction; anything else is refused.
+    const orderId = unique('ord');
+    const first = await sut.postInOwnTransaction(payment(orderId, 500n));
+    const entriesBefore = await count('ledger_entries');
+    const transactionsBefore = await count('ledger_transactions');
+    const other = unique('ord');
+
+    // Another amount, another account, another currency, one posting more: each refused.
+    const variants: PostInput[] = [
+      payment(orderId, 600n),
+      {
+        ...payment(orderId, 500n),
+        postings: [
+          { account: Accounts.channel('other'), currency: 'CNY', amount: -500n },
+          { account: Accounts.escrow(orderId), currency: 'CNY', amount: 500n },
+        ],
+      },
+      payment(orderId, 500n, 'USD'),
+      {
+        ...payment(orderId, 500n),
+        postings: [
+          { account: Accounts.channel('sandbox'), currency: 'CNY', amount: -500n },
+          { account: Accounts.escrow(orderId), currency: 'CNY', amount: 400n },
+          { account: Accounts.escrow(other), currency: 'CNY', amount: 100n },
+        ],
+      },
+    ];
+    for (const variant of variants) {
+      // In a caller's transaction that posted something else first: the refusal rolls it all back.
+      await expect(
+        runInTransaction(databaseOf(dataSource), async (tx) => {
+          await sut.post(tx, payment(other, 100n));
+          return sut.post(tx, variant);
+        }),
+      ).rejects.toBeInstanceOf(ReferenceConflictError);
+      await expect(sut.postInOwnTransaction(variant)).rejects.toMatchObject({
+        code: 'ledger_reference_conflict',
+      });
+    }
+
+    expect(await count('ledger_entries')).toBe(entriesBefore);
+    expect(await count('ledger_transactions')).toBe(transactionsBefore);
+    expect(await count('ledger_transactions', 'reference = ?', [`payment:${other}`])).toBe(0);
+    expect(await sut.balance(Accounts.escrow(orderId), 'CNY')).toBe(500n);
+    expect(await sut.findTransaction(`payment:${orderId}`)).toMatchObject({ id: first.transactionId });
+  });
+
+  it('refuses a batch that names one reference twice, and writes nothing of it', async () => {
+    // Proves: postMany does not silently drop a later member that shares a reference.
+    const orders = [unique('ord'), unique('ord')];
+    const transactionsBefore = await count('ledger_transactions');
+    const entriesBefore = await count('ledger_entries');
+    for (const batch of [
+      [payment(orders[0], 100n), payment(orders[1], 100n), payment(orders[0], 100n)],
+      [payment(orders[0], 100n), payment(orders[0], 200n)],
+    ]) {
+      await expect(
+        runInTransaction(databaseOf(dataSource), (tx) => sut.postMany(tx, batch)),
+      ).rejects.toBeInstanceOf(ReferenceConflictError);
+    }
+    expect(await count('ledger_transactions')).toBe(transactionsBefore);
+    expect(await count('ledger_entries')).toBe(entriesBefore);
+  });
+
+  it('still answers an identical repeat with the first transaction, created false, also when a hot debit was split over buckets', async () => {
+    // Proves: the comparison is by account, currency and amount, whatever buckets stored them.
+    for (let i = 0; i < 20; i += 1) {
+      await sut.postInOwnTransaction({
+        reference: unique('fee'),
+        kind: 'fee',
+        postings: [
+          { account: 'channel:sandbox', currency: 'EUR', amount: -100n },
+          { account: Accounts.platformFees(), currency: 'EUR', amount: 100n },
+        ],
+      });
+    }
+    const withdrawal: PostInput = {
+      reference: unique('fee_withdrawal'),
+      kind: 'fee_withdrawal',
+      postings: [
+        { account: Accounts.platformFees(), currency: 'EUR', amount: -1500n },
+        { account: Accounts.bankPayouts(), currency: 'EUR', amount: 1500n },
+      ],
+    };
+    const first = await sut.postInOwnTransaction(withdrawal);
+    const stored = await sut.findTransaction(withdrawal.reference);
+    expect(stored!.entries.filter((entry) => entry.account === 'platform:fees').length).toBeGreaterThan(1);
+    const entriesBefore = await count('ledger_entries');
+
+    const reordered = { ...withdrawal, postings: [...withdrawal.postings].reverse() };
+    expect(await sut.postInOwnTransaction(withdrawal)).toEqual({
+      transactionId: first.transactionId,
+      created: false,
+    });
+    expect(await sut.postInOwnTransaction(reordered)).toEqual({
+      transactionId: first.transactionId,
+      created: false,
+    });
+    const inBatch = await runInTransaction(databaseOf(dataSource), (tx) =>
+      sut.postMany(tx, [withdrawal, payment(unique('ord'), 10n)]),
+    );
+    expect(inBatch[0]).toEqual({ transactionId: first.transactionId, created: false });
+    expect(inBatch[1].created).toBe(true);
+    expect(await count('ledger_entries')).toBe(entriesBefore + 2);
   });
 });

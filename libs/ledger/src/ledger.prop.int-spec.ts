@@ -4,7 +4,7 @@ import { createTestDatabase, TestDatabase } from '@danbao/testing';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { Accounts } from './accounts';
-import { InsufficientFundsError } from './ledger.errors';
+import { InsufficientFundsError, ReferenceConflictError } from './ledger.errors';
 import { LedgerService } from './ledger.service';
 import type { PostInput, PostResult } from './ledger.types';
 import { ledgerMigrations } from './migrations';
@@ -13,11 +13,20 @@ import { ledgerMigrations } from './migrations';
 // refunds, payouts, settlements, failed payouts and fee withdrawals across several orders,
 // sellers and currencies, some repeated, some run concurrently on separate connections, some
 // batched with postMany. After each sequence the books must check clean and every balance must
-// equal a model that applies exactly the transactions the ledger says it created.
+// equal a model that applies exactly the transactions the ledger says it created. A batch that
+// names one reference twice is refused whole (ReferenceConflictError, nothing written), and only
+// such a batch is.
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
 const NUM_RUNS = Number(process.env.LEDGER_PROP_RUNS ?? 300);
-const tally = { created: 0, repeated: 0, insufficient: 0, concurrentGroups: 0, batches: 0 };
+const tally = {
+  created: 0,
+  repeated: 0,
+  insufficient: 0,
+  refusedBatches: 0,
+  concurrentGroups: 0,
+  batches: 0,
+};
 
 let database: TestDatabase;
 let dataSource: DataSource;
@@ -173,13 +182,27 @@ async function postAlone(input: PostInput): Promise<PostResult | 'insufficient'>
   }
 }
 
-/** As the release worker will: the batch in one transaction; on a shortfall, each member alone. */
-async function postBatch(inputs: PostInput[]): Promise<(PostResult | 'insufficient')[]> {
+type Outcome = PostResult | 'insufficient' | 'refused';
+
+/**
+ * As the release worker will: the batch in one transaction; on a shortfall, each member alone. A
+ * batch naming one reference twice is refused whole, and must be exactly when it does.
+ */
+async function postBatch(inputs: PostInput[]): Promise<Outcome[]> {
+  const references = new Set(inputs.map((input) => input.reference));
+  const repeatsReference = references.size < inputs.length;
   try {
-    return await runInTransaction(databaseOf(dataSource), (tx) => sut.postMany(tx, inputs));
+    const results = await runInTransaction(databaseOf(dataSource), (tx) => sut.postMany(tx, inputs));
+    if (repeatsReference) throw new Error('a batch naming one reference twice was accepted');
+    return results;
   } catch (error) {
+    if (error instanceof ReferenceConflictError) {
+      if (!repeatsReference) throw error;
+      tally.refusedBatches += 1;
+      return inputs.map(() => 'refused' as const);
+    }
     if (!(error instanceof InsufficientFundsError)) throw error;
-    const results: (PostResult | 'insufficient')[] = [];
+    const results: Outcome[] = [];
     for (const input of inputs) results.push(await postAlone(input));
     return results;
   }
@@ -216,7 +239,7 @@ describe('the ledger under random sequences of money movements (property)', () =
         });
 
         // Run consecutive steps of the same concurrent or batch mode together.
-        const results: (PostResult | 'insufficient')[] = [];
+        const results: Outcome[] = [];
         for (let start = 0; start < steps.length;) {
           const mode = steps[start].mode;
           let end = start + 1;
@@ -236,6 +259,7 @@ describe('the ledger under random sequences of money movements (property)', () =
         const model = new Map<string, bigint>();
         results.forEach((result, index) => {
           if (result === 'insufficient') tally.insufficient += 1;
+          else if (result === 'refused') return;
           else if (result.created) tally.created += 1;
           else tally.repeated += 1;
           if (result === 'insufficient') return;

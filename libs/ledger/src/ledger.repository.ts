@@ -59,22 +59,50 @@ export async function insertTransactions(
   );
 }
 
+/** A transaction found by its reference, with the net of its entries per account and currency. */
+export interface StoredTransaction {
+  id: string;
+  /** `account|currency` → the sum of its entries (a bucketed debit may be several entries). */
+  nets: Map<string, bigint>;
+}
+
 /**
- * The ids of the transactions with these references, read as committed now (a shared locking
- * read sees rows committed after this transaction's snapshot was taken; a plain read might not).
- * Shared, not exclusive: posts racing on one reference all hold a shared lock on it already from
- * their duplicate-key check, and asking for an exclusive one would deadlock them with each other.
+ * The transactions with these references and the nets of their entries, read as committed now (a
+ * shared locking read sees rows committed after this transaction's snapshot was taken; a plain
+ * read might not). Shared, not exclusive: posts racing on one reference all hold a shared lock on
+ * it already from their duplicate-key check, and asking for an exclusive one would deadlock them
+ * with each other. One statement: the entries come with their transaction (none yet for the
+ * caller's own new rows).
  */
-export async function findTransactionIdsByReference(
+export async function findTransactionsByReference(
   tx: Tx,
   references: string[],
-): Promise<Map<string, string>> {
-  const rows: { id: string; reference: string }[] = await tx.query(
-    `SELECT id, reference FROM ledger_transactions
-     WHERE reference IN (${placeholders(references.length, '?')}) LOCK IN SHARE MODE`,
+): Promise<Map<string, StoredTransaction>> {
+  const rows: {
+    id: string;
+    reference: string;
+    account_code: string | null;
+    currency: string | null;
+    net: string | null;
+  }[] = await tx.query(
+    `SELECT t.id, t.reference, e.account_code, e.currency, SUM(e.amount) AS net
+     FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+     WHERE t.reference IN (${placeholders(references.length, '?')})
+     GROUP BY t.id, t.reference, e.account_code, e.currency LOCK IN SHARE MODE`,
     references,
   );
-  return new Map(rows.map((row) => [row.reference, row.id]));
+  const found = new Map<string, StoredTransaction>();
+  for (const row of rows) {
+    let transaction = found.get(row.reference);
+    if (!transaction) {
+      transaction = { id: row.id, nets: new Map() };
+      found.set(row.reference, transaction);
+    }
+    if (row.account_code !== null) {
+      transaction.nets.set(`${row.account_code}|${row.currency}`, BigInt(row.net ?? '0'));
+    }
+  }
+  return found;
 }
 
 export async function insertEntries(tx: Tx, rows: EntryInsert[], createdAt: Date): Promise<void> {

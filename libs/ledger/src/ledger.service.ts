@@ -10,12 +10,12 @@ import {
 import { randomInt } from 'node:crypto';
 import { HOT_ACCOUNT_BUCKETS } from './accounts';
 import { checkLedger } from './ledger.check';
-import { InsufficientFundsError } from './ledger.errors';
+import { InsufficientFundsError, ReferenceConflictError } from './ledger.errors';
 import {
   debitBalance,
   debitBalances,
   EntryInsert,
-  findTransactionIdsByReference,
+  findTransactionsByReference,
   insertEntries,
   insertTransactions,
   lockBuckets,
@@ -50,10 +50,12 @@ export class LedgerService {
 
   /**
    * Posts one journal transaction inside the caller's transaction. A reference posted before
-   * (committed, or earlier in this same transaction) returns that transaction with created: false
-   * and writes nothing. Throws UnbalancedTransactionError / InvalidTransactionError for malformed
-   * input and InsufficientFundsError when an account that may not go negative would; after any
-   * error the caller's transaction must be rolled back, as with any failed statement.
+   * (committed, or earlier in this same transaction) with the same postings (the same net per
+   * account and currency) returns that transaction with created: false and writes nothing; with
+   * other postings it throws ReferenceConflictError. Throws UnbalancedTransactionError /
+   * InvalidTransactionError for malformed input and InsufficientFundsError when an account that
+   * may not go negative would; after any error the caller's transaction must be rolled back, as
+   * with any failed statement.
    */
   async post(tx: Tx, input: PostInput): Promise<PostResult> {
     const [result] = await this.postMany(tx, [input]);
@@ -75,42 +77,37 @@ export class LedgerService {
     const metadata = inputs.map((input) => validatePostInput(input));
     const now = new Date();
 
-    // A reference repeated inside the batch is written once; later copies return the first.
-    const firstIndexByReference = new Map<string, number>();
-    const rows: TransactionRow[] = [];
-    const rowIndexOfInput: number[] = [];
-    inputs.forEach((input, index) => {
-      const first = firstIndexByReference.get(input.reference);
-      if (first !== undefined) {
-        rowIndexOfInput.push(rowIndexOfInput[first]);
-        return;
-      }
-      firstIndexByReference.set(input.reference, index);
-      rowIndexOfInput.push(rows.length);
-      rows.push({
-        id: newId('ltx', now.getTime()),
-        reference: input.reference,
-        kind: input.kind,
-        orderId: input.orderId ?? null,
-        metadata: metadata[index],
-      });
-    });
-
-    const existing = await this.insertTransactionRows(tx, rows, now);
-    const createdRows = rows.filter((row) => !existing.has(row.reference));
-    if (createdRows.length > 0) {
-      const createdInputs = createdRows.map((row) => inputs[firstIndexByReference.get(row.reference)!]);
-      await this.writeEntriesAndBalances(tx, createdInputs, createdRows, now);
+    // A reference names one transaction: a batch that names it twice is a caller's mistake (the
+    // later member would silently not be posted), refused before anything is written.
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      if (seen.has(input.reference))
+        throw new ReferenceConflictError(input.reference, 'is named twice in one batch');
+      seen.add(input.reference);
     }
+    const rows: TransactionRow[] = inputs.map((input, index) => ({
+      id: newId('ltx', now.getTime()),
+      reference: input.reference,
+      kind: input.kind,
+      orderId: input.orderId ?? null,
+      metadata: metadata[index],
+    }));
 
-    const claimed = new Set<number>();
-    return inputs.map((_input, index) => {
-      const row = rows[rowIndexOfInput[index]];
+    const existing = await this.insertTransactionRows(tx, inputs, rows, now);
+    const created = inputs.filter((input) => !existing.has(input.reference));
+    if (created.length > 0) {
+      await this.writeEntriesAndBalances(
+        tx,
+        created,
+        rows.filter((row) => !existing.has(row.reference)),
+        now,
+      );
+    }
+    return rows.map((row) => {
       const existingId = existing.get(row.reference);
-      if (existingId !== undefined) return { transactionId: existingId, created: false };
-      const first = !claimed.has(rowIndexOfInput[index]);
-      claimed.add(rowIndexOfInput[index]);
-      return { transactionId: row.id, created: first };
+      return existingId !== undefined
+        ? { transactionId: existingId, created: false }
+        : { transactionId: row.id, created: true };
     });
   }
 
@@ -261,10 +258,13 @@ export class LedgerService {
    * Inserts the transaction rows; returns the references that already existed with their ids.
    * The common case is one INSERT. When a reference exists (a repeat), the statement fails alone
    * (InnoDB rolls back just the statement, not the caller's transaction), and the rows are written
-   * again skipping the duplicates.
+   * again skipping the duplicates. A repeat must carry the stored transaction's postings (the same
+   * net per account and currency; a bucketed debit may be stored as several entries), else
+   * ReferenceConflictError.
    */
   private async insertTransactionRows(
     tx: Tx,
+    inputs: PostInput[],
     rows: TransactionRow[],
     now: Date,
   ): Promise<Map<string, string>> {
@@ -275,17 +275,20 @@ export class LedgerService {
       if (!isDuplicateKeyError(error)) throw error;
     }
     if (rows.length > 1) await insertTransactions(tx, rows, now, true);
-    const ids = await findTransactionIdsByReference(
+    const found = await findTransactionsByReference(
       tx,
       rows.map((row) => row.reference),
     );
     const existing = new Map<string, string>();
-    for (const row of rows) {
-      const id = ids.get(row.reference);
-      if (id === undefined)
+    rows.forEach((row, index) => {
+      const stored = found.get(row.reference);
+      if (stored === undefined)
         throw new Error(`Ledger reference ${row.reference} vanished after a duplicate-key error.`);
-      if (id !== row.id) existing.set(row.reference, id);
-    }
+      if (stored.id === row.id) return;
+      if (!sameNets(stored.nets, netsOf(inputs[index])))
+        throw new ReferenceConflictError(row.reference, 'was posted before with other postings');
+      existing.set(row.reference, stored.id);
+    });
     return existing;
   }
 
@@ -393,4 +396,20 @@ export class LedgerService {
     }
     return [...byId.values()];
   }
+}
+
+/** The net of an input's postings per `account|currency`. */
+function netsOf(input: PostInput): Map<string, bigint> {
+  const nets = new Map<string, bigint>();
+  for (const posting of input.postings) {
+    const key = `${posting.account}|${posting.currency}`;
+    nets.set(key, (nets.get(key) ?? 0n) + posting.amount);
+  }
+  return nets;
+}
+
+function sameNets(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (b.get(key) !== value) return false;
+  return true;
 }

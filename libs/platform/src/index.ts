@@ -25,6 +25,7 @@ export * from './queue/queue.module';
 export * from './queue/queue.registry';
 export * from './queue/redis';
 export * from './lifecycle/stop-on-signals';
+export * from './audit/audit-log';
 export * from './auth/api-key.service';
 export * from './auth/auth.decorators';
 export * from './auth/auth.guard';

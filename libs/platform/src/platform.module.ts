@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, loadConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule, DatabaseModuleOptions } from './database/database.module';
+import { AuditModule } from './audit/audit-log';
 import { AuthModule } from './auth/auth.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { HealthController } from './health/health.controller';
@@ -16,7 +17,7 @@ export interface PlatformOptions extends DatabaseModuleOptions {
   http?: boolean;
 }
 
-/** Config, database, queues and logging for one process, plus health and metrics for HTTP apps. */
+/** Config, database, queues, logging and the audit log for one process, plus health and metrics for HTTP apps. */
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
@@ -28,10 +29,11 @@ export class PlatformModule {
         LoggingModule.forRoot(config.logLevel),
         DatabaseModule.forRoot(options),
         QueueModule,
+        AuditModule,
         ...(options.http ? [TerminusModule.forRoot({ logger: false }), AuthModule, IdempotencyModule] : []),
       ],
       controllers: options.http ? [HealthController, MetricsController] : [],
-      exports: [ConfigModule, DatabaseModule, QueueModule],
+      exports: [ConfigModule, DatabaseModule, QueueModule, AuditModule],
     };
   }
 }

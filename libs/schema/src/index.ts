@@ -1,3 +1,4 @@
+import { adminsMigrations } from '@danbao/admins';
 import { channelsMigrations } from '@danbao/channels';
 import { checkoutMigrations } from '@danbao/checkout';
 import { disputesMigrations } from '@danbao/disputes';
@@ -22,4 +23,5 @@ export const allMigrations = [
   ...checkoutMigrations,
   ...channelsMigrations,
   ...disputesMigrations,
+  ...adminsMigrations,
 ];

@@ -3,7 +3,7 @@ import { EscrowJobs, HoldExpiryService, HoldResolutionService } from '@danbao/es
 import { LedgerService } from '@danbao/ledger';
 import { OutboxRelay, OutboxService } from '@danbao/notifications';
 import { OrderEvents, OrdersService } from '@danbao/orders';
-import type { AppConfig, Database, QueueRegistry } from '@danbao/platform';
+import { AuditLog, type AppConfig, type Database, type QueueRegistry } from '@danbao/platform';
 
 /**
  * The escrow's services wired by hand, as Nest wires them, for integration specs that want the
@@ -16,7 +16,7 @@ export function escrowServices(db: Database, config: AppConfig, queues: QueueReg
   const orders = new OrdersService(db);
   const orderEvents = new OrderEvents(config, outbox);
   const sandbox = new SandboxChannel(db, queues, config);
-  const refunds = new RefundService(db, ledger, new PaymentChannels([sandbox]));
+  const refunds = new RefundService(db, ledger, new PaymentChannels([sandbox]), new AuditLog());
   const jobs = new EscrowJobs(queues);
   const relay = new OutboxRelay(db, queues, config);
   const resolution = new HoldResolutionService(db, orders, orderEvents, ledger, outbox, refunds, jobs, relay);

@@ -13,6 +13,8 @@ import {
 export interface TestAppOptions {
   /** Replaces the process's root logger, e.g. with one from `captureLogs()`. */
   logger?: Logger;
+  /** Providers replaced by a value, e.g. a window shortened for the test. */
+  overrides?: [token: unknown, value: unknown][];
 }
 
 /** The api's full HTTP stack (request logging, security headers, filters, pipes, OpenAPI) around the given root module. */
@@ -22,6 +24,8 @@ export async function createTestApp(
 ): Promise<NestFastifyApplication> {
   const builder = Test.createTestingModule({ imports: [rootModule as never] });
   if (options.logger) builder.overrideProvider(ROOT_LOGGER).useValue(options.logger);
+  for (const [token, value] of options.overrides ?? [])
+    builder.overrideProvider(token as never).useValue(value);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
     bufferLogs: true,

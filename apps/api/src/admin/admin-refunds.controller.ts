@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsString } from 'class-validator';
 import { type Refund, RefundService } from '@danbao/channels';
@@ -8,6 +9,8 @@ import {
   ApiListResponse,
   ApiPrincipalGet,
   ApiPrincipalPost,
+  CurrentPrincipal,
+  Principal,
   Roles,
   VALIDATION_ERRORS,
 } from '@danbao/platform';
@@ -88,8 +91,17 @@ export class AdminRefundsController {
   @ApiOperation({ summary: 'Retry a refund the channel refused (admin): a new refund of the same money' })
   @ApiAcceptedResponse({ type: AdminRefundDetailResponse, description: 'The new refund, `requested`' })
   @ApiPrincipalPost(404, { status: 409, codes: ['refund_not_failed', 'refund_already_retried'] })
-  async retry(@Param('id') id: string) {
-    const retried = await this.refunds.retry(id);
+  async retry(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ) {
+    const actor = {
+      type: 'admin' as const,
+      id: principal.id,
+      email: principal.role === 'admin' ? (principal.email ?? null) : null,
+    };
+    const retried = await this.refunds.retry(id, actor, request.id);
     if (retried === 'refund_not_found') throw ApiError.notFound('refund', 'id');
     if (retried === 'refund_not_failed') {
       throw ApiError.conflict('refund_not_failed', 'Only a refund the channel refused can be retried.');

@@ -107,6 +107,7 @@ export class ChannelNotificationsController {
       status: 400,
       codes: ['notification_rejected', 'invalid_json'],
     },
+    { status: 404, codes: ['resource_missing'] },
     413,
     415,
   )

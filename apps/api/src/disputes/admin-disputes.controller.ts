@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Dispute, DisputesService, toDisputeObject } from '@danbao/disputes';
 import {
@@ -72,6 +73,7 @@ export class AdminDisputesController {
     @Param('id') id: string,
     @Body() body: ResolveDisputeDto,
     @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
   ) {
     if (body.outcome !== 'partial_refund' && body.refund_amount !== undefined) {
       throw ApiError.badRequest(
@@ -80,11 +82,16 @@ export class AdminDisputesController {
         'refund_amount',
       );
     }
-    const dispute = await this.disputes.resolve(id, principal, {
-      outcome: body.outcome,
-      refundAmount: body.refund_amount === undefined ? undefined : BigInt(body.refund_amount),
-      note: body.note,
-    });
+    const dispute = await this.disputes.resolve(
+      id,
+      principal,
+      {
+        outcome: body.outcome,
+        refundAmount: body.refund_amount === undefined ? undefined : BigInt(body.refund_amount),
+        note: body.note,
+      },
+      request.id,
+    );
     return toDisputeObject(dispute);
   }
 
@@ -100,7 +107,11 @@ export class AdminDisputesController {
     description: '`refunded`, `partially_refunded` or `released`',
   })
   @ApiPrincipalPost(404, { status: 409, codes: ['dispute_not_awaiting_approval'] })
-  async approve(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
-    return toDisputeObject(await this.disputes.approve(id, principal));
+  async approve(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ) {
+    return toDisputeObject(await this.disputes.approve(id, principal, request.id));
   }
 }

@@ -135,8 +135,8 @@ export class ListOrdersQueryDto extends ListQueryDto {
 export class CreateCheckoutSessionDto {
   @ApiProperty({ type: [String], minItems: 2, maxItems: 20 })
   @IsArray()
+  // No shape check: an id that is not ours is unknown (404), whatever its shape.
   @IsString({ each: true })
-  @Matches(/^ord_[0-9a-z]{26}$/, { each: true, message: 'order_ids must be order ids' })
   @ArraySize(2, 20)
   order_ids!: string[];
 }

@@ -45,8 +45,9 @@ const emailPassword = z
   .string()
   .optional()
   .refine(
-    (text) => text === undefined || /^[^:\s]+@[^:\s]+:.{8,}$/.test(text),
-    'must be email:password (password of 8+ characters)',
+    // 12: the shortest password an admin may have (libs/admins), so a bootstrap admin never fails at start.
+    (text) => text === undefined || /^[^:\s]+@[^:\s]+:.{12,}$/.test(text),
+    'must be email:password (password of 12+ characters)',
   );
 
 /**

@@ -91,6 +91,8 @@ describe('configuration', () => {
     ['PLATFORM_FEE_BPS', '10001'],
     ['CURRENCIES', 'usd,EUR'],
     ['DANBAO_BOOTSTRAP_API_KEY', 'key'],
+    ['DANBAO_BOOTSTRAP_ADMIN', 'ops@example.com:eleven char'],
+    ['DANBAO_BOOTSTRAP_ADMIN', 'no-email:twelve chars!'],
     ['LOG_FORMAT', 'xml'],
   ])('refuses %s=%s with one line naming the variable', (variable, value) => {
     let thrown: unknown;

@@ -11,7 +11,7 @@ import {
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import type { FastifyRequest } from 'fastify';
-import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { catchError, finalize, from, mergeMap, Observable, throwError } from 'rxjs';
 import { AuthenticatedRequest, PUBLIC_METADATA } from '../auth/auth.decorators';
 import { principalKey } from '../auth/principal';
 import { ApiError, IdempotentReplay } from '../errors/api-error';
@@ -92,27 +92,45 @@ export class IdempotencyInterceptor implements NestInterceptor {
             );
           case 'run_again':
             return next.handle();
-          case 'reserved':
+          case 'reserved': {
+            const { owner } = reservation;
+            const stopRenewing = this.renewWhileRunning(scope, owner);
             return next.handle().pipe(
               mergeMap(async (body) => {
-                if (storeAnswer) await this.store.complete(scope, successStatus, body);
-                else await this.store.completeUnstored(scope, successStatus);
+                if (storeAnswer) await this.store.complete(scope, owner, successStatus, body);
+                else await this.store.completeUnstored(scope, owner, successStatus);
                 return body;
               }),
               catchError((error: unknown) =>
-                from(this.settleFailure(scope, error)).pipe(mergeMap(() => throwError(() => error))),
+                from(this.settleFailure(scope, owner, error)).pipe(mergeMap(() => throwError(() => error))),
               ),
+              finalize(stopRenewing),
             );
+          }
         }
       }),
     );
   }
 
-  private async settleFailure(scope: IdempotencyScope, error: unknown): Promise<void> {
+  /**
+   * The request owns its key until it finishes, however long it runs: its lease is renewed every
+   * third of the lease window. Only a request that died stops renewing, and its key becomes
+   * usable again once the lease lapses. Returns the function that stops the renewals.
+   */
+  private renewWhileRunning(scope: IdempotencyScope, owner: string): () => void {
+    const timer = setInterval(
+      () => void this.store.renew(scope, owner).catch(() => undefined),
+      Math.max(1, Math.floor(this.store.leaseMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async settleFailure(scope: IdempotencyScope, owner: string, error: unknown): Promise<void> {
     const { status, body } = toErrorBody(error);
     // A 409 state conflict is an answer of a request that ran: a retry gets the same answer.
-    if (status === 409) await this.store.complete(scope, status, body);
-    else await this.store.release(scope);
+    if (status === 409) await this.store.complete(scope, owner, status, body);
+    else await this.store.release(scope, owner);
   }
 }
 

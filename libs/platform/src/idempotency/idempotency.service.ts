@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Database } from '../database/database';
 import { affectedRows } from '../database/tx';
 import { isDuplicateKeyError } from '../database/transaction';
@@ -7,13 +7,18 @@ import { isDuplicateKeyError } from '../database/transaction';
 /** Keys live 24 h (API.md); business uniqueness holds beyond that. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /**
- * A key still marked running after this long belongs to a request that died between its
- * commit and storing its answer; a retry may run (business uniqueness keeps money safe).
+ * A request owns its key for a lease of this long, renewed while it runs (the interceptor renews
+ * it every third of the lease). A key whose lease lapsed belongs to a request that died (its
+ * process crashed or lost the database); a retry may then run (business uniqueness keeps money
+ * safe). A request that merely runs long keeps its key, however long it takes.
  */
-const ABANDONED_AFTER_MS = 60_000;
+export const IDEMPOTENCY_LEASE_MS = 60_000;
+/** Injection token of the lease window (tests shorten it). */
+export const IDEMPOTENCY_LEASE = Symbol('IDEMPOTENCY_LEASE');
 
 export type Reservation =
-  | { kind: 'reserved' }
+  /** `owner` names this reservation: only it may renew, complete or release the key. */
+  | { kind: 'reserved'; owner: string }
   | { kind: 'replay'; status: number; body: unknown }
   /** The key's first request ran on a route whose answers are never stored: run it again. */
   | { kind: 'run_again' }
@@ -33,6 +38,8 @@ interface KeyRow {
   path: string;
   body_hash: string;
   state: string;
+  owner: string | null;
+  lease_expires_at: Date | null;
   response_status: number | null;
   response_body: string | null;
   created_at: Date;
@@ -61,43 +68,59 @@ export function hashBody(body: unknown): string {
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  readonly leaseMs: number;
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Optional() @Inject(IDEMPOTENCY_LEASE) leaseMs?: number,
+  ) {
+    this.leaseMs = leaseMs ?? IDEMPOTENCY_LEASE_MS;
+  }
 
   async reserve(scope: IdempotencyScope): Promise<Reservation> {
     const bodyHash = hashBody(scope.body);
-    const now = new Date();
+    const owner = randomBytes(16).toString('hex');
     for (let attempt = 0; attempt < 3; attempt += 1) {
+      const now = new Date();
       try {
         await this.db.query(
-          `INSERT INTO idempotency_keys (principal, idempotency_key, method, path, body_hash, state, created_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+          `INSERT INTO idempotency_keys (principal, idempotency_key, method, path, body_hash, state, owner, lease_expires_at, created_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
           [
             scope.principal,
             scope.key,
             scope.method,
             scope.path,
             bodyHash,
+            owner,
+            new Date(now.getTime() + this.leaseMs),
             now,
             new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
           ],
         );
-        return { kind: 'reserved' };
+        return { kind: 'reserved', owner };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
       const rows: KeyRow[] = await this.db.query(
-        'SELECT method, path, body_hash, state, response_status, response_body, created_at, expires_at FROM idempotency_keys WHERE principal = ? AND idempotency_key = ?',
+        `SELECT method, path, body_hash, state, owner, lease_expires_at, response_status, response_body, created_at, expires_at
+         FROM idempotency_keys WHERE principal = ? AND idempotency_key = ?`,
         [scope.principal, scope.key],
       );
       const row = rows[0];
       if (!row) continue; // released meanwhile: try to reserve again
       const expired = new Date(row.expires_at).getTime() <= now.getTime();
-      const abandoned =
-        row.state === 'running' && now.getTime() - new Date(row.created_at).getTime() > ABANDONED_AFTER_MS;
-      if (expired || abandoned) {
+      const leaseLapsed =
+        row.state === 'running' &&
+        (row.lease_expires_at === null || new Date(row.lease_expires_at).getTime() <= now.getTime());
+      if (expired || leaseLapsed) {
+        // Only the row seen, and only if it is still expired or unrenewed: a request that renewed
+        // its lease meanwhile keeps its key.
         await this.db.query(
-          'DELETE FROM idempotency_keys WHERE principal = ? AND idempotency_key = ? AND created_at = ?',
-          [scope.principal, scope.key, row.created_at],
+          `DELETE FROM idempotency_keys
+           WHERE principal = ? AND idempotency_key = ? AND created_at = ? AND owner <=> ?
+             AND (expires_at <= ? OR (state = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)))`,
+          [scope.principal, scope.key, row.created_at, row.owner, now, now],
         );
         continue;
       }
@@ -114,10 +137,25 @@ export class IdempotencyService {
     return { kind: 'in_progress' };
   }
 
-  async complete(scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
+  /**
+   * Extends the lease of a key its request still runs under; false when the key is no longer
+   * this reservation's (released, completed, or taken over after the lease lapsed).
+   */
+  async renew(scope: IdempotencyScope, owner: string): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE idempotency_keys SET lease_expires_at = ?
+       WHERE principal = ? AND idempotency_key = ? AND owner = ? AND state = 'running'`,
+      [new Date(Date.now() + this.leaseMs), scope.principal, scope.key, owner],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** Stores the answer of the reservation's request; a key that is no longer its own is left alone. */
+  async complete(scope: IdempotencyScope, owner: string, status: number, body: unknown): Promise<void> {
     await this.db.query(
-      `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE principal = ? AND idempotency_key = ?`,
-      [status, JSON.stringify(body ?? null), scope.principal, scope.key],
+      `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, lease_expires_at = NULL
+       WHERE principal = ? AND idempotency_key = ? AND owner = ? AND state = 'running'`,
+      [status, JSON.stringify(body ?? null), scope.principal, scope.key, owner],
     );
   }
 
@@ -125,18 +163,19 @@ export class IdempotencyService {
    * Ends a key's request without keeping its answer (a route marked @DoNotStoreAnswer: its answer
    * is a secret). The key still refuses another body (422) for its 24 h; a retry runs again.
    */
-  async completeUnstored(scope: IdempotencyScope, status: number): Promise<void> {
+  async completeUnstored(scope: IdempotencyScope, owner: string, status: number): Promise<void> {
     await this.db.query(
-      `UPDATE idempotency_keys SET state = 'unstored', response_status = ?, response_body = NULL WHERE principal = ? AND idempotency_key = ?`,
-      [status, scope.principal, scope.key],
+      `UPDATE idempotency_keys SET state = 'unstored', response_status = ?, response_body = NULL, lease_expires_at = NULL
+       WHERE principal = ? AND idempotency_key = ? AND owner = ? AND state = 'running'`,
+      [status, scope.principal, scope.key, owner],
     );
   }
 
   /** Forgets a key whose request did not run to an answer worth keeping, so a corrected retry runs. */
-  async release(scope: IdempotencyScope): Promise<void> {
+  async release(scope: IdempotencyScope, owner: string): Promise<void> {
     await this.db.query(
-      `DELETE FROM idempotency_keys WHERE principal = ? AND idempotency_key = ? AND state = 'running'`,
-      [scope.principal, scope.key],
+      `DELETE FROM idempotency_keys WHERE principal = ? AND idempotency_key = ? AND owner = ? AND state = 'running'`,
+      [scope.principal, scope.key, owner],
     );
   }
 

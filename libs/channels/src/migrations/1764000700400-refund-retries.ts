@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (`retry_of` names the one it retries); and the sandbox acquirer records which payment each of its
  * refunds refunds, so it can refuse a refund beyond what it captured.
  */
-export class RefundRetries1764000700300 implements MigrationInterface {
-  name = 'RefundRetries1764000700300';
+export class RefundRetries1764000700400 implements MigrationInterface {
+  name = 'RefundRetries1764000700400';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     // One retry per failed refund, whoever asks and however often: the unique key decides.

@@ -1,0 +1,3 @@
+import { Admins1764000800100 } from './1764000800100-admins';
+
+export const adminsMigrations = [Admins1764000800100];
