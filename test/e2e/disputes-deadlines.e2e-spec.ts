@@ -56,6 +56,31 @@ describe('disputes: deadlines', () => {
     });
   });
 
+  it('the seller accepting as the silence deadline fires: one acceptance, one refund, either way', async () => {
+    for (let trial = 0; trial < 3; trial += 1) {
+      const order = await h.paidOrder({ amount: 2_000 });
+      await h.ship(order);
+      const opened = await h.opened(order, { refund_amount: 2_000 });
+      // Aim the seller's accept at the moment the deadline job runs.
+      await new Promise((resolve) =>
+        setTimeout(resolve, Date.parse(opened.deadline_at) - Date.now() - 5 + trial * 5),
+      );
+      const accepted = await h.act(opened.id, 'accept', h.sellerOf(order));
+      if (accepted.status === 202)
+        expect(accepted.body.resolution.resolved_by).toBe(`seller:${order.sellerId}`);
+      // The deadline won: the dispute has ended (refunded by it).
+      else expect(accepted.body.error.code).toBe('dispute_not_open');
+      const refunded = await h.waitForDispute(opened.id, 'refunded');
+      expect(refunded.resolution.resolved_by).toBe(
+        accepted.status === 202 ? `seller:${order.sellerId}` : 'deadline',
+      );
+      await h.waitForRefunded(order, 2_000n);
+      expect(await h.sandboxRefunds(order)).toHaveLength(1);
+      expect(await h.escrowBalance(order)).toBe(0n);
+      expect(refunded.timeline.filter((entry: { to?: string }) => entry.to === 'refunded')).toHaveLength(1);
+    }
+  });
+
   it('a silent seller of a return dispute: the return is awaited, and if never shipped the dispute closes', async () => {
     const order = await h.paidOrder({ amount: 4_000 });
     await h.ship(order);
