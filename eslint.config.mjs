@@ -40,7 +40,17 @@ const ALLOWED = {
   // Admins, their passwords and sign-in: nothing of the domain, only the platform (audit log, tokens).
   admins: ['platform'],
   // The list of every migration: the libs that own migrations, and nothing else.
-  schema: ['platform', 'ledger', 'orders', 'notifications', 'escrow', 'checkout', 'channels', 'admins', 'disputes'],
+  schema: [
+    'platform',
+    'ledger',
+    'orders',
+    'notifications',
+    'escrow',
+    'checkout',
+    'channels',
+    'admins',
+    'disputes',
+  ],
   // Disputes move money only through escrow (freeze, unfreeze, resolve); they never post.
   disputes: ['money', 'platform', 'orders', 'escrow', 'notifications'],
   settlement: ['money', 'ledger', 'platform'],
