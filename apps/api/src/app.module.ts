@@ -12,6 +12,7 @@ import { TokensController } from './auth/tokens.controller';
 import { ChannelNotificationsController } from './checkout/channel-notifications.controller';
 import { CheckoutPagesController } from './checkout/checkout-pages.controller';
 import { CheckoutSessionsController } from './checkout/checkout-sessions.controller';
+import { DisputesHttpModule } from './disputes/disputes-http.module';
 import { EscrowHttpModule } from './escrow/escrow-http.module';
 import { EventsController } from './events/events.controller';
 import { OrderPresenter } from './orders/order.presenter';
@@ -30,6 +31,7 @@ export class AppModule {
         EscrowModule,
         NotificationsModule,
         EscrowHttpModule,
+        DisputesHttpModule,
         AdminHttpModule,
       ],
       controllers: [
