@@ -1,4 +1,4 @@
-import { affectedRows, type Tx } from '@danbao/platform';
+import { affectedRows, pageNewestFirst, type Tx } from '@danbao/platform';
 import type { DeadlineKind, DisputeReason, DisputeStatus, RulingOutcome } from './dispute.state';
 import type { Dispute, DisputeMessage, DisputeStatusChange } from './dispute.types';
 
@@ -233,29 +233,16 @@ export class DisputeRepository {
     limit: number,
     startingAfter?: string,
   ): Promise<{ data: Dispute[]; hasMore: boolean }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.buyerId !== undefined) {
-      where.push('buyer_id = ?');
-      params.push(filter.buyerId);
-    }
-    if (filter.sellerId !== undefined) {
-      where.push('seller_id = ?');
-      params.push(filter.sellerId);
-    }
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (startingAfter !== undefined) {
-      where.push('id < ?');
-      params.push(startingAfter);
-    }
-    const rows: DisputeRow[] = await tx.query(
-      `SELECT * FROM disputes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-      [...params, limit + 1],
+    return pageNewestFirst<DisputeRow, Dispute>(
+      tx,
+      {
+        table: 'disputes',
+        equals: { buyer_id: filter.buyerId, seller_id: filter.sellerId, status: filter.status },
+      },
+      limit,
+      startingAfter,
+      toDispute,
     );
-    return { data: rows.slice(0, limit).map(toDispute), hasMore: rows.length > limit };
   }
 
   /**
