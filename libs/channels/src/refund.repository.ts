@@ -128,11 +128,16 @@ export class RefundRepository {
     return rows.map(toRefund);
   }
 
-  /** Per payment, what suspense still owes the buyer: refunds not yet confirmed by the channel. */
+  /**
+   * Per payment, what suspense still owes the buyer: refunds not yet confirmed by the channel (a
+   * failed refund that was retried owes through its retry, not twice).
+   */
   async suspenseOwed(tx: Tx): Promise<Map<string, { amount: bigint; currency: string }>> {
     const rows = await tx.query<{ payment_id: string; currency: string; owed: string }[]>(
-      `SELECT payment_id, currency, SUM(amount) AS owed FROM refunds
-       WHERE source = 'suspense' AND status IN ('requested', 'failed') GROUP BY payment_id, currency`,
+      `SELECT f.payment_id, f.currency, SUM(f.amount) AS owed FROM refunds f
+       WHERE f.source = 'suspense' AND f.status IN ('requested', 'failed')
+         AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.retry_of = f.id)
+       GROUP BY f.payment_id, f.currency`,
     );
     return new Map(rows.map((row) => [row.payment_id, { amount: BigInt(row.owed), currency: row.currency }]));
   }

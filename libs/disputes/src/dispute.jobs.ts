@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MONEY_JOB_OPTIONS } from '@danbao/escrow';
+import { MONEY_JOB_OPTIONS, redriveFailedJobs } from '@danbao/escrow';
 import { QueueRegistry, QUEUES } from '@danbao/platform';
 import type { DueDeadline } from './dispute.repository';
 
@@ -41,6 +41,22 @@ export class DisputeJobs {
         },
       })),
     );
+  }
+
+  /**
+   * The sweep's ring for deadlines that have passed in MySQL: lost jobs are added again, and a job
+   * that failed for good under its fixed id (which BullMQ would not add again) is sent back, after
+   * the same cool-down the escrow sweep gives failed money jobs. Returns how many were sent back.
+   */
+  async ringAgain(deadlines: DueDeadline[], now: Date, coolDownMs: number): Promise<number> {
+    await this.scheduleDeadlines(deadlines, now.getTime());
+    const states = await redriveFailedJobs(
+      this.queues.get(QUEUES.payments),
+      deadlines.map((deadline) => disputeDeadlineJobId(deadline.disputeId, deadline.dueAt)),
+      now,
+      coolDownMs,
+    );
+    return states.filter((state) => state === 'redriven').length;
   }
 
   /** Schedules after a commit, logging instead of failing: the sweep is the backstop. */

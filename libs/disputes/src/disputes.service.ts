@@ -451,10 +451,13 @@ export class DisputesService {
     return outcome.decision;
   }
 
-  /** Rings again for every passed deadline in MySQL (lost jobs; deterministic ids collapse the rest). */
+  /**
+   * Rings again for every passed deadline in MySQL: lost jobs are added again (deterministic ids
+   * collapse the rest), failed ones are sent back after a cool-down, as the escrow sweep does.
+   */
   async sweep(now = new Date()): Promise<number> {
     const due = await this.disputes.findDueDeadlines(this.db, now, SWEEP_LIMIT);
-    await this.jobs.scheduleDeadlines(due, now.getTime());
+    await this.jobs.ringAgain(due, now, Math.max(10 * this.config.sweepIntervalMs, 60_000));
     return due.length;
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import { QueueRegistry, QUEUES } from '@danbao/platform';
 import type { HoldRef } from './hold.repository';
 
@@ -39,6 +39,48 @@ export const MONEY_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: false,
 };
+
+/** Job states looked up in Redis at once. */
+const LOOKUPS_AT_ONCE = 100;
+
+/** What became of a money job a sweep looked at: none in Redis, sent back, or alive (waiting, running, cooling down). */
+export type JobInspection = 'missing' | 'redriven' | 'live';
+
+/**
+ * A sweep's look at the jobs of work MySQL says is due: failed jobs go back to the queue (BullMQ
+ * ignores a new add under a failed job's id, so re-adding alone would never run them). A job that
+ * stalled more often than BullMQ allows (its worker died mid-job, again) goes back at once; one that
+ * failed for a reason of its own (its attempts used up) stays in the failed list (the dead letters
+ * of /admin/queues and /metrics) for `coolDownMs`, then is tried again with its attempts anew, so
+ * that money due is never left behind for good.
+ */
+export async function redriveFailedJobs(
+  queue: Queue,
+  jobIds: string[],
+  now: Date,
+  coolDownMs: number,
+): Promise<JobInspection[]> {
+  const inspectOne = async (jobId: string): Promise<JobInspection> => {
+    const job = await queue.getJob(jobId);
+    if (!job) return 'missing';
+    if (!(await job.isFailed())) return 'live';
+    const stalled = /stalled/i.test(job.failedReason ?? '');
+    if (!stalled && (job.finishedOn ?? 0) > now.getTime() - coolDownMs) return 'live';
+    try {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } catch (error) {
+      // Another worker's sweep sent it back first (it is no longer failed): nothing to do.
+      if (await job.isFailed()) throw error;
+      return 'live';
+    }
+    return 'redriven';
+  };
+  const states: JobInspection[] = [];
+  for (let start = 0; start < jobIds.length; start += LOOKUPS_AT_ONCE) {
+    states.push(...(await Promise.all(jobIds.slice(start, start + LOOKUPS_AT_ONCE).map(inspectOne))));
+  }
+  return states;
+}
 
 /**
  * Rings the doorbell for escrow work. Every call runs after the database commit that made the

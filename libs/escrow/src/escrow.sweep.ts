@@ -1,14 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, QueueRegistry, QUEUES, Database } from '@danbao/platform';
 import { Counter } from 'prom-client';
-import { deadlineJobId, ESCROW_JOBS, EscrowJobs, holdExpiryJobId, releaseJobId } from './escrow.jobs';
+import {
+  deadlineJobId,
+  ESCROW_JOBS,
+  EscrowJobs,
+  holdExpiryJobId,
+  type JobInspection,
+  redriveFailedJobs,
+  releaseJobId,
+} from './escrow.jobs';
 import { HoldExpiryService } from './hold-expiry.service';
 import { HoldRef, HoldRepository } from './hold.repository';
 
 /** Due work is read from MySQL a page at a time, all of it, every sweep. */
 const PAGE = 1000;
-/** Job states looked up in Redis at once. */
-const LOOKUPS_AT_ONCE = 100;
 
 /** Failed money jobs the sweep sent back to their queue, by kind (TEST-PLAN T01-T03). */
 export const sweepRedrives = new Counter({
@@ -34,7 +40,7 @@ export interface SweepReport {
   expiriesRedriven: number;
 }
 
-type Inspection = 'missing' | 'redriven' | 'live';
+type Inspection = JobInspection;
 
 /**
  * The database sweep (DESIGN.md: the queue is a doorbell). Every SWEEP_INTERVAL it reads the due
@@ -139,27 +145,7 @@ export class EscrowSweep {
    * for good.
    */
   private async inspect(jobIds: string[], now: Date): Promise<Inspection[]> {
-    const queue = this.queues.get(QUEUES.payments);
     const coolDownMs = Math.max(10 * this.config.sweepIntervalMs, 60_000);
-    const inspectOne = async (jobId: string): Promise<Inspection> => {
-      const job = await queue.getJob(jobId);
-      if (!job) return 'missing';
-      if (!(await job.isFailed())) return 'live';
-      const stalled = /stalled/i.test(job.failedReason ?? '');
-      if (!stalled && (job.finishedOn ?? 0) > now.getTime() - coolDownMs) return 'live';
-      try {
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      } catch (error) {
-        // Another worker's sweep sent it back first (it is no longer failed): nothing to do.
-        if (await job.isFailed()) throw error;
-        return 'live';
-      }
-      return 'redriven';
-    };
-    const states: Inspection[] = [];
-    for (let start = 0; start < jobIds.length; start += LOOKUPS_AT_ONCE) {
-      states.push(...(await Promise.all(jobIds.slice(start, start + LOOKUPS_AT_ONCE).map(inspectOne))));
-    }
-    return states;
+    return redriveFailedJobs(this.queues.get(QUEUES.payments), jobIds, now, coolDownMs);
   }
 }

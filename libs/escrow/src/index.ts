@@ -5,6 +5,7 @@ export {
   EscrowJobs,
   holdExpiryJobId,
   MONEY_JOB_OPTIONS,
+  redriveFailedJobs,
   releaseJobId,
 } from './escrow.jobs';
 export type { HoldJobData } from './escrow.jobs';

@@ -207,6 +207,27 @@ describe('configuration', () => {
     });
   });
 
+  it('never repeats a secret in its refusal, and shows a URL without its password', () => {
+    // Proves: a mistyped secret ends up in no log line (found in review of issue 12).
+    const admin = refusal(
+      { DANBAO_BOOTSTRAP_ADMIN: 'ops@example.test:elevenchars' },
+      'DANBAO_BOOTSTRAP_ADMIN',
+    );
+    expect(admin).not.toContain('elevenchars');
+    const key = refusal({ DANBAO_BOOTSTRAP_API_KEY: 'sk_short' }, 'DANBAO_BOOTSTRAP_API_KEY');
+    expect(key).not.toContain('sk_short');
+    const channel = refusal({ SANDBOX_CHANNEL_SECRET: 'tooshortsecret' }, 'SANDBOX_CHANNEL_SECRET');
+    expect(channel).not.toContain('tooshortsecret');
+    const url = refusal(
+      { DATABASE_URL: 'postgres://danbao:hunter2hunter2@db.internal/danbao' },
+      'DATABASE_URL',
+    );
+    expect(url).not.toContain('hunter2hunter2');
+    expect(url).toContain('db.internal');
+    // Values that are not secrets are still shown, to help the person fixing them.
+    expect(refusal({ PORT: 'abc' }, 'PORT')).toContain('"abc"');
+  });
+
   it('parses durations with every suffix and refuses the rest', () => {
     expect(parseDurationMs('250ms')).toBe(250);
     expect(parseDurationMs('30s')).toBe(30_000);

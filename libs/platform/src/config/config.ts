@@ -1,3 +1,4 @@
+import { redactUrl } from '../database/database-url';
 import { randomBytes } from 'node:crypto';
 import { configSchema, RawConfig } from './config.schema';
 
@@ -148,6 +149,21 @@ function secretKeySettings(raw: RawConfig, deployment: boolean) {
   return { secretKey: key, secretKeyGenerated: raw.DANBAO_SECRET_KEY_GENERATED === 'true' && !deployment };
 }
 
+/** Variables whose value is a secret: a refusal names them but never repeats what was given. */
+const SECRET_VARIABLES = new Set([
+  'SANDBOX_CHANNEL_SECRET',
+  'DANBAO_SECRET_KEY',
+  'DANBAO_BOOTSTRAP_API_KEY',
+  'DANBAO_BOOTSTRAP_ADMIN',
+  'DANBAO_ADMIN_PASSWORD',
+]);
+
+/** What a refusal shows of the value given: nothing of a secret, a URL without its password. */
+function shownValue(variable: string, given: string | undefined): string {
+  if (given === undefined || SECRET_VARIABLES.has(variable)) return '';
+  return ` (got "${variable.endsWith('_URL') ? redactUrl(given) : given}")`;
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable counts as unset, as it does in most shells' `VAR= cmd`.
@@ -158,8 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0] ?? 'environment');
-    const given = cleaned[variable];
-    throw new ConfigError(variable, `${issue.message}${given !== undefined ? ` (got "${given}")` : ''}`);
+    throw new ConfigError(variable, `${issue.message}${shownValue(variable, cleaned[variable])}`);
   }
   const raw = parsed.data;
   const deployment = isDeployment(raw.NODE_ENV);
