@@ -128,6 +128,23 @@ export class SandboxChannel implements PaymentChannel {
   }
 
   async refund(refund: { id: string; paymentId: string; amount: bigint; currency: string }): Promise<void> {
+    // Asked again for a refund it already decided (its answer was lost): it answers again, with
+    // what it decided then, as a real acquirer's idempotent refund call does.
+    const [decided] = await this.db.query<ChargeRow[]>(
+      "SELECT * FROM sandbox_charges WHERE kind = 'refund' AND reference = ?",
+      [refund.id],
+    );
+    if (decided) {
+      const notification = this.notification(
+        decided.result === 'failed' ? 'refund.failed' : 'refund.succeeded',
+        refund.id,
+        { amount: BigInt(decided.amount), currency: decided.currency },
+        decided.id,
+        decided.failure_code,
+      );
+      await this.deliver(notification, notification.id, 100);
+      return;
+    }
     const [charge] = await this.db.query<ChargeRow[]>(
       "SELECT * FROM sandbox_charges WHERE kind = 'payment' AND reference = ?",
       [refund.paymentId],
@@ -154,7 +171,7 @@ export class SandboxChannel implements PaymentChannel {
       result: failureCode ? 'failed' : 'succeeded',
       failureCode,
     });
-    if (refundId === undefined) return;
+    if (refundId === undefined) return; // decided by a concurrent call, which answers
     const notification = this.notification(
       failureCode ? 'refund.failed' : 'refund.succeeded',
       refund.id,
