@@ -52,6 +52,11 @@ export function adminOf(principal: Principal): { type: 'admin'; id: string; emai
   };
 }
 
+/** How the navigation names the signed-in admin. */
+export function adminLabel(principal: Principal): string {
+  return principal.role === 'admin' ? (principal.email ?? principal.id) : principal.id;
+}
+
 /**
  * The admin console (issue 12): server-rendered pages for admins only, signed in with the
  * `danbao_admin` cookie (the guard reads it for these routes and refuses any other role; the
@@ -162,7 +167,7 @@ export class ConsoleController {
           requestId: entry.request_id ?? '',
         })),
       },
-      { admin: principal.role === 'admin' ? (principal.email ?? principal.id) : principal.id, csrfToken },
+      { admin: adminLabel(principal), csrfToken },
     );
   }
 }
