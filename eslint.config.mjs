@@ -40,8 +40,19 @@ const ALLOWED = {
   // Admins, their passwords and sign-in: nothing of the domain, only the platform (audit log, tokens).
   admins: ['platform'],
   // The list of every migration: the libs that own migrations, and nothing else.
-  schema: ['platform', 'ledger', 'orders', 'notifications', 'escrow', 'checkout', 'channels', 'admins'],
-  disputes: ['money', 'ledger', 'platform', 'orders', 'escrow', 'notifications'],
+  schema: [
+    'platform',
+    'ledger',
+    'orders',
+    'notifications',
+    'escrow',
+    'checkout',
+    'channels',
+    'admins',
+    'disputes',
+  ],
+  // Disputes move money only through escrow (freeze, unfreeze, resolve); they never post.
+  disputes: ['money', 'platform', 'orders', 'escrow', 'notifications'],
   settlement: ['money', 'ledger', 'platform'],
   testing: LIBS.filter((lib) => lib !== 'testing'),
 };

@@ -245,9 +245,11 @@ describe('OpenAPI document', () => {
     );
     expect(lists.map(({ path }) => path).sort()).toEqual([
       '/v1/admin/audit',
+      '/v1/admin/disputes',
       '/v1/admin/holds',
       '/v1/admin/payments',
       '/v1/admin/refunds',
+      '/v1/disputes',
       '/v1/events',
       '/v1/orders',
     ]);

@@ -13,6 +13,7 @@ import { ConsoleModule } from './console/console.module';
 import { ChannelNotificationsController } from './checkout/channel-notifications.controller';
 import { CheckoutPagesController } from './checkout/checkout-pages.controller';
 import { CheckoutSessionsController } from './checkout/checkout-sessions.controller';
+import { DisputesHttpModule } from './disputes/disputes-http.module';
 import { EscrowHttpModule } from './escrow/escrow-http.module';
 import { EventsController } from './events/events.controller';
 import { OrderPresenter } from './orders/order.presenter';
@@ -31,6 +32,7 @@ export class AppModule {
         EscrowModule,
         NotificationsModule,
         EscrowHttpModule,
+        DisputesHttpModule,
         AdminHttpModule,
         ConsoleModule,
       ],

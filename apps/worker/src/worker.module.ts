@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SandboxDeliveryHandler } from '@danbao/channels';
 import { CheckoutModule } from '@danbao/checkout';
+import { DisputesModule } from '@danbao/disputes';
 import { EscrowModule } from '@danbao/escrow';
 import { NotificationsModule } from '@danbao/notifications';
 import {
@@ -12,6 +13,7 @@ import {
 } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
 import { CheckoutSweepHandler, ExpireCheckoutSessionHandler, IdempotencyPurgeHandler } from './checkout-jobs';
+import { DisputeDeadlineJobHandler, DisputeSweepJobHandler } from './handlers/dispute.handlers';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
 import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
 import { ReleaseBatcher } from './handlers/release-batcher';
@@ -32,6 +34,8 @@ const HANDLER_CLASSES = [
   ExpireCheckoutSessionHandler,
   CheckoutSweepHandler,
   IdempotencyPurgeHandler,
+  DisputeDeadlineJobHandler,
+  DisputeSweepJobHandler,
 ];
 
 /** The worker process: BullMQ processors over the same domain services the api calls. */
@@ -45,6 +49,7 @@ export class WorkerModule {
         EscrowModule,
         NotificationsModule,
         CheckoutModule,
+        DisputesModule,
       ],
       providers: [
         IdempotencyService,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId, type Tx } from '@danbao/platform';
+import { newId, pageNewestFirst, type Tx } from '@danbao/platform';
 
 /** The event types of API.md. */
 export type EventType =
@@ -77,23 +77,12 @@ export class OutboxService {
     tx: Tx,
     options: { type?: string; limit: number; startingAfter?: string },
   ): Promise<{ data: RecordedEvent[]; hasMore: boolean }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (options.type) {
-      where.push('type = ?');
-      params.push(options.type);
-    }
-    if (options.startingAfter) {
-      where.push('id < ?');
-      params.push(options.startingAfter);
-    }
-    const rows: { payload: string }[] = await tx.query(
-      `SELECT payload FROM outbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-      [...params, options.limit + 1],
+    return pageNewestFirst<{ payload: string }, RecordedEvent>(
+      tx,
+      { table: 'outbox_events', columns: 'payload', equals: { type: options.type || undefined } },
+      options.limit,
+      options.startingAfter || undefined,
+      (row) => JSON.parse(row.payload) as RecordedEvent,
     );
-    return {
-      data: rows.slice(0, options.limit).map((row) => JSON.parse(row.payload) as RecordedEvent),
-      hasMore: rows.length > options.limit,
-    };
   }
 }

@@ -1,4 +1,4 @@
-import { affectedRows, type Tx } from '@danbao/platform';
+import { affectedRows, pageNewestFirst, type Tx } from '@danbao/platform';
 import type { OrderStatus } from './order.state';
 import type { NewOrder, Order, OrderFilter, Page, PaymentSummary } from './order.types';
 
@@ -133,30 +133,16 @@ export class OrderRepository {
   }
 
   async list(tx: Tx, filter: OrderFilter, limit: number, startingAfter?: string): Promise<Page<Order>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.buyerId !== undefined) {
-      where.push('buyer_id = ?');
-      params.push(filter.buyerId);
-    }
-    if (filter.sellerId !== undefined) {
-      where.push('seller_id = ?');
-      params.push(filter.sellerId);
-    }
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    // Newest first; ids are time-sortable, so the cursor is the last id seen.
-    if (startingAfter !== undefined) {
-      where.push('id < ?');
-      params.push(startingAfter);
-    }
-    const rows: OrderRow[] = await tx.query(
-      `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-      [...params, limit + 1],
+    return pageNewestFirst<OrderRow, Order>(
+      tx,
+      {
+        table: 'orders',
+        equals: { buyer_id: filter.buyerId, seller_id: filter.sellerId, status: filter.status },
+      },
+      limit,
+      startingAfter,
+      toOrder,
     );
-    return { data: rows.slice(0, limit).map(toOrder), hasMore: rows.length > limit };
   }
 
   /**

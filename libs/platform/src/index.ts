@@ -37,4 +37,5 @@ export * from './idempotency/idempotency.module';
 export * from './idempotency/idempotency.service';
 export * from './database/tx';
 export * from './database/database';
+export * from './database/newest-first';
 export * from './http/openapi';

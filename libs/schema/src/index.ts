@@ -1,6 +1,7 @@
 import { adminsMigrations } from '@danbao/admins';
 import { channelsMigrations } from '@danbao/channels';
 import { checkoutMigrations } from '@danbao/checkout';
+import { disputesMigrations } from '@danbao/disputes';
 import { escrowMigrations } from '@danbao/escrow';
 import { ledgerMigrations } from '@danbao/ledger';
 import { notificationsMigrations } from '@danbao/notifications';
@@ -21,5 +22,6 @@ export const allMigrations = [
   ...escrowMigrations,
   ...checkoutMigrations,
   ...channelsMigrations,
+  ...disputesMigrations,
   ...adminsMigrations,
 ];

@@ -30,6 +30,8 @@ export interface PaidOrderOptions {
    * sandbox acquirer's record of its charge (so it can be refunded); needs the checkout tables.
    */
   withPayment?: boolean;
+  /** The card the sandbox charged (default 4242; 5126 is the card whose first refund fails). */
+  cardLast4?: string;
 }
 
 export interface PaidOrder {
@@ -150,7 +152,7 @@ export async function makePaidOrders(
             order.paymentId,
             order.amount.toString(),
             order.currency,
-            '4242',
+            options.cardLast4 ?? '4242',
             'succeeded',
             now,
           ]),

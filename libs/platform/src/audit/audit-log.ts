@@ -1,4 +1,5 @@
 import { Global, Injectable, Module } from '@nestjs/common';
+import { pageNewestFirst } from '../database/newest-first';
 import type { Tx } from '../database/tx';
 import { newId } from '../ids/ids';
 
@@ -123,21 +124,13 @@ export class AuditLog {
     tx: Tx,
     options: { action?: string; limit: number; startingAfter?: string },
   ): Promise<{ data: AuditRecord[]; hasMore: boolean }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (options.action) {
-      where.push('action = ?');
-      params.push(options.action);
-    }
-    if (options.startingAfter) {
-      where.push('id < ?');
-      params.push(options.startingAfter);
-    }
-    const rows: AuditRow[] = await tx.query(
-      `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-      [...params, options.limit + 1],
+    return pageNewestFirst<AuditRow, AuditRecord>(
+      tx,
+      { table: 'audit_log', equals: { action: options.action || undefined } },
+      options.limit,
+      options.startingAfter || undefined,
+      toRecord,
     );
-    return { data: rows.slice(0, options.limit).map(toRecord), hasMore: rows.length > options.limit };
   }
 }
 

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('TypeORM internals the platform relies on', () => {
-  it('keeps a mysql2 callback pool at driver.pool that answers query and getConnection', async () => {
+  it('keeps a mysql2 callback pool on its driver that answers query and getConnection', async () => {
     // Proves: the pool is where typeorm-internals.ts looks, with the callback API tx.ts calls.
     const pool = mysqlPoolOf(dataSource);
     const rows = await new Promise<unknown>((resolve, reject) =>
@@ -52,7 +52,7 @@ describe('TypeORM internals the platform relies on', () => {
   });
 
   it('names typeorm-internals.ts when the pool is not where it used to be', () => {
-    // Proves: the loud failure an upgrade that moved driver.pool would meet.
+    // Proves: the loud failure an upgrade that moved the driver's pool would meet.
     const moved = { isInitialized: true, driver: {} } as unknown as DataSource;
     expect(() => mysqlPoolOf(moved)).toThrow(/typeorm-internals\.ts/);
   });
