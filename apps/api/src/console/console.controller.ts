@@ -2,6 +2,7 @@ import { Body, Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RefundService } from '@danbao/channels';
+import { type Dispute, DisputesService } from '@danbao/disputes';
 import { EscrowService } from '@danbao/escrow';
 import { formatMoney } from '@danbao/money';
 import {
@@ -74,6 +75,7 @@ export class ConsoleController {
     @Inject(RefundService) private readonly refunds: RefundService,
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(Database) private readonly db: Database,
+    @Inject(DisputesService) private readonly disputes: DisputesService,
   ) {}
 
   @Get()
@@ -119,13 +121,17 @@ export class ConsoleController {
     status: number,
     messages: { notice?: string; error?: string },
   ): Promise<void> {
-    const [holds, failed, audit] = await Promise.all([
+    const [escalated, awaitingApproval, holds, failed, audit] = await Promise.all([
+      this.disputes.queue('escalated', SECTION_ROWS),
+      this.disputes.queue('awaiting_approval', SECTION_ROWS),
       this.escrow.listOverdue(SECTION_ROWS),
       this.refunds.list('failed', SECTION_ROWS + 1),
       this.audit.list(this.db, { limit: SECTION_ROWS }),
     ]);
     const refunds = failed.slice(0, SECTION_ROWS);
     const csrfToken = this.pages.csrfToken(request, reply);
+    const now = Date.now();
+    const waiting = (dispute: Dispute) => waited(now - new Date(dispute.statusChangedAt).getTime());
     this.pages.render(
       reply,
       status,
@@ -135,6 +141,16 @@ export class ConsoleController {
         ...messages,
         csrfToken,
         counts: [
+          {
+            label: 'escalated disputes',
+            value: count(escalated.data.length, escalated.hasMore),
+            href: '#escalated',
+          },
+          {
+            label: 'rulings awaiting approval',
+            value: count(awaitingApproval.data.length, awaitingApproval.hasMore),
+            href: '#approvals',
+          },
           { label: 'overdue holds', value: count(holds.data.length, holds.hasMore), href: '#holds' },
           {
             label: 'failed refunds',
@@ -142,6 +158,25 @@ export class ConsoleController {
             href: '#refunds',
           },
         ],
+        disputes: {
+          escalated: escalated.data.map((dispute) => ({
+            id: dispute.id,
+            orderId: dispute.orderId,
+            reason: dispute.reason,
+            refundAmount: formatMoney(dispute.refundAmount, dispute.currency),
+            waiting: waiting(dispute),
+          })),
+          awaitingApproval: awaitingApproval.data.map((dispute) => ({
+            id: dispute.id,
+            orderId: dispute.orderId,
+            ruling: `${dispute.resolutionOutcome ?? ''}${
+              dispute.resolutionRefundAmount === null
+                ? ''
+                : `, refund ${formatMoney(dispute.resolutionRefundAmount, dispute.currency)}`
+            } by ${dispute.resolvedBy ?? ''}`,
+            waiting: waiting(dispute),
+          })),
+        },
         holds: holds.data.map((hold) => ({
           id: hold.id,
           orderId: hold.orderId,
