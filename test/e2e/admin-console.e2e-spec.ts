@@ -2,7 +2,8 @@
 // redirects; a refused sign-in re-renders 401 without saying which part was wrong (429 with its text
 // once limited); pages without the cookie, or with a buyer's, seller's or marketplace's credential in
 // it, go to sign-in; every form without its CSRF token is refused with 403 and changes nothing; the
-// pages allow no inline script; text that came from outside is escaped.
+// pages allow no inline script; text that came from outside (a buyer's dispute message) is escaped;
+// the dispute page resolves and approves through DisputesService, showing its refusals.
 // Real: the api's full module graph and HTTP stack, MariaDB, Redis.
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -20,8 +21,12 @@ import {
   testQueuePrefix,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
+import { ApiClient } from '../support/api-client';
 
 const ADMIN = { email: 'console@example.com', password: 'console password 1' };
+/** Rulings refunding more than CNY 50.00 wait for a second admin. */
+const THRESHOLD = '5000';
+const MARKUP = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 
 /** The `name=value` pairs a response sets, by name. */
 function setCookies(response: request.Response): Record<string, string> {
@@ -50,6 +55,7 @@ describe('admin console', () => {
       AppModule.forRoot(
         testConfig(database.databaseUrl, prefix, {
           DANBAO_BOOTSTRAP_ADMIN: `${ADMIN.email}:${ADMIN.password}`,
+          ADMIN_APPROVAL_THRESHOLD: THRESHOLD,
         }),
       ),
     );
@@ -288,6 +294,158 @@ describe('admin console', () => {
       expect(home.text).not.toContain('<script>alert(1)</script>');
       expect(home.text).not.toContain('<img src=x');
       expect(home.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    });
+  });
+
+  describe('disputes', () => {
+    let client: ApiClient;
+    beforeAll(async () => {
+      client = await ApiClient.create(app);
+    });
+
+    /** Paid (the sandbox's notification), shipped, disputed with markup in the message, rejected, escalated. */
+    async function escalated(amount: number, refundAsked: number): Promise<{ id: string; orderId: string }> {
+      const suffix = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+      const order = await client.createOrder({
+        amount,
+        buyer_id: `buyer_${suffix}`,
+        seller_id: `seller_${suffix}`,
+        description: `Vase ${MARKUP}`,
+      });
+      const submitted = await client.submitCard(order.checkout_url, '4242 4242 4242 4242');
+      await client
+        .notify(client.paymentNotification(`ntf_${suffix}`, submitted.paymentId!, amount))
+        .expect(200);
+      const seller = await client.tokenFor('seller', order.seller_id);
+      const buyer = await client.tokenFor('buyer', order.buyer_id);
+      await client
+        .http()
+        .post(`/v1/orders/${order.id}/shipments`)
+        .set(seller)
+        .send({ method: 'express', carrier: 'SF Express', tracking_number: `SF${suffix}` })
+        .expect(200);
+      const opened = await client
+        .http()
+        .post(`/v1/orders/${order.id}/disputes`)
+        .set(buyer)
+        .send({ reason: 'damaged', refund_amount: refundAsked, message: `Broken ${MARKUP}` })
+        .expect(201);
+      await client
+        .http()
+        .post(`/v1/disputes/${opened.body.id}/reject`)
+        .set(seller)
+        .send({ message: 'No.' })
+        .expect(200);
+      await client.http().post(`/v1/disputes/${opened.body.id}/escalate`).set(buyer).expect(200);
+      return { id: opened.body.id, orderId: order.id };
+    }
+
+    const statusOf = async (id: string): Promise<string> =>
+      (await dataSource.query('SELECT status FROM disputes WHERE id = ?', [id]))[0].status;
+    const page = (id: string, cookie = session) => http().get(`/admin/disputes/${id}`).set('cookie', cookie);
+    const post = (
+      id: string,
+      action: 'resolve' | 'approve',
+      form: Record<string, string>,
+      cookie = session,
+    ) => http().post(`/admin/disputes/${id}/${action}`).set('cookie', cookie).type('form').send(form);
+
+    it('lists an escalated dispute on the home page and shows it with the markup of its message escaped', async () => {
+      const dispute = await escalated(12_800, 6_000);
+      const home = await http().get('/admin').set('cookie', session).expect(200);
+      expect(home.text).toContain(`href="/admin/disputes/${dispute.id}"`);
+      const shown = await page(dispute.id).expect(200);
+      expect(shown.headers['content-security-policy']).not.toContain('unsafe-inline');
+      expect(shown.headers['cache-control']).toBe('no-store');
+      expect(shown.text).not.toContain(MARKUP);
+      expect(shown.text).toContain(
+        'Broken &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;',
+      );
+      expect(shown.text).toContain('Vase &lt;script&gt;');
+      expect(shown.text).not.toMatch(/<script/i);
+      // The split of a partial refund of what was asked: ¥68.00 released, the 2% fee on it only.
+      expect(shown.text).toContain('¥68.00 to the seller, after a fee of ¥1.36 (¥66.64 net)');
+      expect(shown.text).toContain(`action="/admin/disputes/${dispute.id}/resolve"`);
+    });
+
+    it('sends a browser without an admin cookie to sign-in from a dispute and its forms', async () => {
+      const dispute = await escalated(3_000, 1_000);
+      const buyer = `danbao_admin=${tokens.mint('buyer', 'buyer_x', 600).token}`;
+      for (const cookie of ['', buyer]) {
+        expect((await page(dispute.id, cookie).expect(303)).headers.location).toBe('/admin/sign-in');
+        await post(dispute.id, 'resolve', { outcome: 'refund', note: 'x' }, cookie).expect(303);
+      }
+      expect(await statusOf(dispute.id)).toBe('escalated');
+    });
+
+    it('refuses the resolve and approve forms without their CSRF token (403) and changes nothing', async () => {
+      const dispute = await escalated(12_000, 9_000);
+      const token = csrfOf((await page(dispute.id).expect(200)).text);
+      for (const form of [{}, { _csrf: 'forged' }] as Record<string, string>[]) {
+        const refused = await post(dispute.id, 'resolve', {
+          ...form,
+          outcome: 'refund',
+          note: 'All back.',
+        }).expect(403);
+        expect(refused.text).toContain('This form has expired');
+      }
+      expect(await statusOf(dispute.id)).toBe('escalated');
+      // Above the threshold: the ruling waits for a second admin.
+      await post(dispute.id, 'resolve', { _csrf: token, outcome: 'refund', note: 'All back.' }).expect(303);
+      expect(await statusOf(dispute.id)).toBe('awaiting_approval');
+      const other = `${csrfCookie}; danbao_admin=${tokens.mint('admin', 'adm_second', 600, 'second@example.com').token}`;
+      await post(dispute.id, 'approve', {}, other).expect(403);
+      await post(dispute.id, 'approve', { _csrf: 'forged' }, other).expect(403);
+      expect(await statusOf(dispute.id)).toBe('awaiting_approval');
+    });
+
+    it("shows a bad ruling and the refusal of approving one's own ruling on the page, and lets a second admin approve", async () => {
+      const dispute = await escalated(12_000, 9_000);
+      const token = csrfOf((await page(dispute.id).expect(200)).text);
+      const partialWithout = await post(dispute.id, 'resolve', {
+        _csrf: token,
+        outcome: 'partial_refund',
+        refund_amount: '',
+        note: 'Half.',
+      }).expect(400);
+      expect(partialWithout.text).toContain('A partial refund needs a refund amount');
+      const tooMuch = await post(dispute.id, 'resolve', {
+        _csrf: token,
+        outcome: 'partial_refund',
+        refund_amount: '12000',
+        note: 'All of it.',
+      }).expect(400);
+      expect(tooMuch.text).toContain('refund_amount of a partial_refund must be between 1 and 11999');
+      // What was typed comes back, escaped.
+      expect(tooMuch.text).toContain('All of it.');
+      expect(await statusOf(dispute.id)).toBe('escalated');
+
+      const ruled = await post(dispute.id, 'resolve', {
+        _csrf: token,
+        outcome: 'partial_refund',
+        refund_amount: '8000',
+        note: `Mostly ${MARKUP}`,
+      }).expect(303);
+      expect(ruled.headers.location).toBe(`/admin/disputes/${dispute.id}?done=awaiting_approval`);
+      const waiting = await page(dispute.id).expect(200);
+      expect(waiting.text).toContain(`action="/admin/disputes/${dispute.id}/approve"`);
+      expect(waiting.text).not.toContain(MARKUP);
+      const home = await http().get('/admin').set('cookie', session).expect(200);
+      expect(home.text).toMatch(new RegExp(`data-testid="approvals"[\\s\\S]*${dispute.id}`));
+
+      const own = await post(dispute.id, 'approve', { _csrf: token }).expect(403);
+      expect(own.text).toContain('You cannot approve your own ruling: a second admin must approve it.');
+      expect(await statusOf(dispute.id)).toBe('awaiting_approval');
+
+      const second = `${csrfCookie}; danbao_admin=${tokens.mint('admin', 'adm_second', 600, 'second@example.com').token}`;
+      const approved = await post(dispute.id, 'approve', { _csrf: token }, second).expect(303);
+      expect(approved.headers.location).toBe(`/admin/disputes/${dispute.id}?done=approved`);
+      expect(await statusOf(dispute.id)).toBe('partially_refunded');
+      const after = await http().get(approved.headers.location).set('cookie', second).expect(200);
+      expect(after.text).toContain('The ruling was approved');
+      expect(after.text).toContain(
+        '¥80.00 back to the buyer; ¥40.00 released to the seller, fee ¥0.80, net ¥39.20',
+      );
     });
   });
 
