@@ -8,7 +8,13 @@ import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { ApiKeyService, POST_IDEMPOTENCY, PUBLIC_METADATA, ROLES_METADATA } from '@danbao/platform';
+import {
+  ApiKeyService,
+  POST_IDEMPOTENCY,
+  PUBLIC_METADATA,
+  ROLES_METADATA,
+  SESSION_COOKIE_METADATA,
+} from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
 import {
   createTestApp,
@@ -26,6 +32,8 @@ interface Route {
   path: string;
   roles?: string[];
   isPublic: boolean;
+  /** The cookie a console page takes its token from (@SessionCookie), if it is one. */
+  sessionCookie?: string;
   /** The interceptors bound to the handler (what Nest's router reads when it registers it). */
   interceptors: unknown[];
 }
@@ -48,6 +56,9 @@ function routesOf(app: NestFastifyApplication): Route[] {
         const isPublic = Boolean(
           Reflect.getMetadata(PUBLIC_METADATA, handler) ?? Reflect.getMetadata(PUBLIC_METADATA, controller),
         );
+        const sessionCookie =
+          Reflect.getMetadata(SESSION_COOKIE_METADATA, handler) ??
+          Reflect.getMetadata(SESSION_COOKIE_METADATA, controller);
         routes.push({
           method,
           path: `/${[base, String(path)].filter((part) => part && part !== '/').join('/')}`.replace(
@@ -56,6 +67,7 @@ function routesOf(app: NestFastifyApplication): Route[] {
           ),
           roles,
           isPublic,
+          sessionCookie,
           interceptors: Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [],
         });
       }
@@ -107,14 +119,16 @@ describe('route inventory', () => {
       .map((route) => route.path);
     for (const path of publicRoutes) {
       expect(path).toMatch(
-        /^\/(health|metrics|checkout|v1\/channels\/:channel\/notifications|v1\/admin\/sessions$)/,
+        /^\/(health|metrics|checkout|v1\/channels\/:channel\/notifications|v1\/admin\/sessions$|admin\/(sign-in|sign-out|assets\/))/,
       );
     }
   });
 
   it('answers 401 on every non-public route without a credential and with a forged one', async () => {
     const server = app.getHttpServer();
-    for (const route of routesOf(app).filter((candidate) => !candidate.isPublic)) {
+    for (const route of routesOf(app).filter(
+      (candidate) => !candidate.isPublic && !candidate.sessionCookie,
+    )) {
       const path = route.path.replace(/:[A-Za-z_]+/g, 'ord_00000000000000000000000000');
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch';
       const anonymous = await request(server)[method](path).send({});
@@ -133,10 +147,40 @@ describe('route inventory', () => {
     }
   });
 
+  it('sends a browser to sign-in from every console page without a valid admin cookie', async () => {
+    const server = app.getHttpServer();
+    const consoleRoutes = routesOf(app).filter((route) => route.sessionCookie);
+    expect(consoleRoutes.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining(['GET /admin', 'POST /admin/refunds/:id/retry']),
+    );
+    for (const route of consoleRoutes) {
+      expect({ route: route.path, roles: route.roles, cookie: route.sessionCookie }).toEqual({
+        route: route.path,
+        roles: ['admin'],
+        cookie: 'danbao_admin',
+      });
+      const path = route.path.replace(/:[A-Za-z_]+/g, 'ord_00000000000000000000000000');
+      const method = route.method.toLowerCase() as 'get' | 'post';
+      for (const credential of [
+        {},
+        { cookie: 'danbao_admin=forged.token.value' },
+        { Authorization: 'Bearer sk_forged_key_000000000000' },
+      ]) {
+        const response = await request(server)[method](path).set(credential).send({});
+        expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({
+          route: `${route.method} ${route.path}`,
+          status: 303,
+        });
+        expect(response.headers.location).toBe('/admin/sign-in');
+      }
+    }
+  });
+
   it('binds idempotency to every POST route with a principal, and no interceptor at all to the others', () => {
     const routes = routesOf(app);
     // API.md: the routes without a principal (checkout form, channel notifications, admin
-    // sign-in) ignore the header: the first two dedupe by their own ids, a sign-in just signs in again.
+    // sign-in, the console's sign-in and sign-out) ignore the header: the first two dedupe by their
+    // own ids, a sign-in just signs in again, a sign-out only clears a cookie.
     const posts = routes.filter((route) => route.method === 'POST' && !route.isPublic);
     expect(posts.length).toBeGreaterThan(5);
     const unbound = posts
@@ -145,6 +189,8 @@ describe('route inventory', () => {
     expect(unbound).toEqual([]);
     const publicPosts = routes.filter((route) => route.method === 'POST' && route.isPublic);
     expect(publicPosts.map((route) => route.path).sort()).toEqual([
+      '/admin/sign-in',
+      '/admin/sign-out',
       '/checkout/:sessionId',
       '/v1/admin/sessions',
       '/v1/channels/:channel/notifications',

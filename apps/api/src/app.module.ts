@@ -9,6 +9,7 @@ import { AdminHttpModule } from './admin/admin-http.module';
 import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminRefundsController } from './admin/admin-refunds.controller';
 import { TokensController } from './auth/tokens.controller';
+import { ConsoleModule } from './console/console.module';
 import { ChannelNotificationsController } from './checkout/channel-notifications.controller';
 import { CheckoutPagesController } from './checkout/checkout-pages.controller';
 import { CheckoutSessionsController } from './checkout/checkout-sessions.controller';
@@ -33,6 +34,7 @@ export class AppModule {
         EscrowHttpModule,
         DisputesHttpModule,
         AdminHttpModule,
+        ConsoleModule,
       ],
       controllers: [
         AdminPaymentsController,

@@ -2,13 +2,18 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '../errors/api-error';
 import { ApiKeyService } from './api-key.service';
-import { AuthenticatedRequest, PUBLIC_METADATA, ROLES_METADATA } from './auth.decorators';
+import {
+  AuthenticatedRequest,
+  PUBLIC_METADATA,
+  ROLES_METADATA,
+  SESSION_COOKIE_METADATA,
+} from './auth.decorators';
 import type { Principal, Role } from './principal';
 import { TokenService } from './token.service';
 
 /**
  * Authenticates every route: `Bearer sk_…` is the marketplace, any other bearer is a signed
- * token. No or a bad credential answers 401; a role the route never serves answers 403. A route
+ * token (a route marked @SessionCookie reads its cookie instead). No or a bad credential answers 401; a role the route never serves answers 403. A route
  * with neither @Roles nor @Public is refused outright, so a forgotten decorator fails closed.
  */
 @Injectable()
@@ -25,14 +30,26 @@ export class AuthGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_METADATA, targets);
     if (!roles) throw ApiError.forbidden('This route is not open to any role.');
 
-    const request = context
-      .switchToHttp()
-      .getRequest<AuthenticatedRequest & { headers: Record<string, string | undefined> }>();
-    const principal = await this.authenticate(request.headers.authorization);
+    const request = context.switchToHttp().getRequest<
+      AuthenticatedRequest & {
+        headers: Record<string, string | undefined>;
+        cookies?: Record<string, string | undefined>;
+      }
+    >();
+    const cookie = this.reflector.getAllAndOverride<string | undefined>(SESSION_COOKIE_METADATA, targets);
+    const principal = cookie
+      ? this.fromCookie(request.cookies?.[cookie])
+      : await this.authenticate(request.headers.authorization);
     if (!principal) throw ApiError.unauthenticated();
     if (!roles.includes(principal.role)) throw ApiError.forbidden();
     request.principal = principal;
     return true;
+  }
+
+  /** A signed token in a session cookie (never an API key: those belong to servers, not browsers). */
+  private fromCookie(token: string | undefined): Principal | null {
+    if (!token || token.startsWith('sk_') || !/^[A-Za-z0-9._~+/=-]{10,2048}$/.test(token)) return null;
+    return this.tokens.verify(token);
   }
 
   private async authenticate(header: string | undefined): Promise<Principal | null> {

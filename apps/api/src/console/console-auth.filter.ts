@@ -1,0 +1,31 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiError, ApiExceptionFilter, type AuthenticatedRequest } from '@danbao/platform';
+import { SIGN_IN_PATH } from './console-pages';
+
+/**
+ * The guard's refusals of a console page (no cookie, a bad or expired token, a token of another
+ * role) send the browser to the sign-in page instead of answering the API's JSON error. Only the
+ * guard's: a request it let through carries its principal, so a 403 of a domain rule (an admin
+ * approving its own ruling) is never taken for a sign-in problem. Anything else is answered as
+ * everywhere else.
+ */
+@Catch()
+export class ConsoleAuthFilter implements ExceptionFilter {
+  private readonly fallback = new ApiExceptionFilter();
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (
+      !request.principal &&
+      exception instanceof ApiError &&
+      ((exception.status === 401 && exception.code === 'unauthenticated') ||
+        (exception.status === 403 && exception.code === 'forbidden'))
+    ) {
+      const reply = host.switchToHttp().getResponse<FastifyReply>();
+      void reply.status(303).header('location', SIGN_IN_PATH).header('cache-control', 'no-store').send();
+      return;
+    }
+    this.fallback.catch(exception, host);
+  }
+}
