@@ -37,7 +37,9 @@ describe('Redis loses the queue state with 500 receipt deadlines pending', () =>
   const connection = createRedis(REDIS_URL);
   const prefix = testQueuePrefix();
   // Deadlines in seconds, a sweep every second.
-  const env = { AUTO_CONFIRM_PICKUP: '20s', SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s' };
+  // The wipe must come before the deadline: 35 s leaves the 500 shipments time to finish on a
+  // loaded 2-core machine (at 20 s some deadlines fired before the wipe and the test failed).
+  const env = { AUTO_CONFIRM_PICKUP: '35s', SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s' };
 
   beforeAll(async () => {
     database = await createTestDatabase(allMigrations);
@@ -109,7 +111,7 @@ describe('Redis loses the queue state with 500 receipt deadlines pending', () =>
     const released = await waitFor(
       () => count("SELECT COUNT(*) AS n FROM holds WHERE status = 'released'"),
       (n) => n === ORDERS,
-      45_000,
+      60_000,
     );
     expect(released).toBe(ORDERS);
     expect(workers.every((worker) => worker.child.exitCode === null)).toBe(true);
@@ -140,5 +142,5 @@ describe('Redis loses the queue state with 500 receipt deadlines pending', () =>
     expect(undelivered).toBe(0);
     await payments.close();
     await system.close();
-  }, 120_000);
+  }, 150_000);
 });
