@@ -32,7 +32,7 @@ const ALLOWED = {
   // Orders compose their own events (OrderEvents) and write them to the outbox.
   orders: ['money', 'platform', 'notifications'],
   // Payment channels and refunds through them; owns the channel:* and suspense:* postings.
-  channels: ['money', 'ledger', 'platform'],
+  channels: ['money', 'ledger', 'platform', 'notifications'],
   // Checkout never posts to the ledger: escrow owns money entering escrow (issue 10, seam 2).
   checkout: ['money', 'platform', 'orders', 'escrow', 'channels'],
   escrow: ['money', 'ledger', 'platform', 'orders', 'notifications', 'channels'],

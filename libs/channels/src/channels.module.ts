@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LedgerModule } from '@danbao/ledger';
+import { NotificationsModule } from '@danbao/notifications';
 import { APP_CONFIG, AppConfig } from '@danbao/platform';
 import { noPaymentChannel, PAYMENT_CHANNEL_LIST, PaymentChannels } from './payment-channel';
 import { RefundService } from './refund.service';
@@ -20,7 +21,7 @@ export function requirePaymentChannel(config: AppConfig): void {
 
 /** The payment channels this deployment runs, and refunds through them. */
 @Module({
-  imports: [LedgerModule],
+  imports: [LedgerModule, NotificationsModule],
   providers: [
     SandboxChannel,
     SandboxDeliveryHandler,

@@ -4,7 +4,8 @@ export { PaymentChannels } from './payment-channel';
 export type { ChannelPaymentResult, PaymentChannel } from './payment-channel';
 export { RefundService, suspenseReconciler } from './refund.service';
 export type { RefundOutcome, RefundRetryRefusal } from './refund.service';
-export type { Refund, RefundResult, RefundSource, RefundStatus } from './refund.types';
+export { toRefundObject } from './refund.types';
+export type { Refund, RefundObject, RefundResult, RefundSource, RefundStatus } from './refund.types';
 export {
   REFUND_FAILS_CARD_LAST4,
   SANDBOX_CHANNEL_NAME,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Accounts, LedgerService, type LedgerReconciler } from '@danbao/ledger';
+import { OutboxService } from '@danbao/notifications';
 import {
   AuditLog,
   type AuditActor,
@@ -11,7 +12,7 @@ import {
 } from '@danbao/platform';
 import { PaymentChannels } from './payment-channel';
 import { RefundRepository } from './refund.repository';
-import type { Refund, RefundResult, RefundSource } from './refund.types';
+import { type Refund, type RefundResult, type RefundSource, toRefundObject } from './refund.types';
 
 /** A requested refund the channel has not answered this long after it was sent is sent again. */
 const RESEND_AFTER_MS = 10 * 60_000;
@@ -42,6 +43,7 @@ export class RefundService {
     @Inject(LedgerService) private readonly ledger: LedgerService,
     @Inject(PaymentChannels) private readonly channels: PaymentChannels,
     @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -230,13 +232,20 @@ export class RefundService {
           { account: Accounts.channel(refund.channel), currency: refund.currency, amount: refund.amount },
         ],
       });
-    } else if (!result.succeeded) {
+    }
+    const answered: Refund = {
+      ...refund,
+      status,
+      failureCode,
+      channelReference: result.channelReference,
+      updatedAt: now,
+    };
+    if (!result.succeeded) {
+      // The money stays where it waited; admins see the failed refund and may retry it.
+      await this.outbox.record(tx, 'refund.failed', refund.id, toRefundObject(answered), now);
       this.logger.warn({ refund: refund.id, failure: failureCode }, 'the channel refused a refund');
     }
-    return {
-      outcome: 'applied',
-      refund: { ...refund, status, failureCode, channelReference: result.channelReference, updatedAt: now },
-    };
+    return { outcome: 'applied', refund: answered };
   }
 
   /** The refunds of these payments, oldest first. */

@@ -1,3 +1,5 @@
+import { toJsonAmount } from '@danbao/money';
+
 export type RefundStatus = 'requested' | 'succeeded' | 'failed';
 /**
  * Where a refund's money waits until the channel confirms it: `suspense` (a captured payment no
@@ -23,6 +25,26 @@ export interface Refund {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A refund as admins and the `refund.failed` event show it (amounts as JSON integers). */
+export function toRefundObject(refund: Refund) {
+  return {
+    id: refund.id,
+    object: 'refund' as const,
+    status: refund.status,
+    amount: toJsonAmount(refund.amount),
+    currency: refund.currency,
+    reason: refund.reason,
+    failure_code: refund.failureCode,
+    payment_id: refund.paymentId,
+    order_id: refund.orderId,
+    source: refund.source,
+    retry_of: refund.retryOf,
+    created_at: new Date(refund.createdAt).toISOString(),
+  };
+}
+
+export type RefundObject = ReturnType<typeof toRefundObject>;
 
 /** A refund's result as the channel's notification tells it. */
 export interface RefundResult {

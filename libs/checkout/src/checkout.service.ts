@@ -32,6 +32,8 @@ export type SubmitResult =
 
 /** A payment's final result, from the channel's notification or from asking the channel. */
 export interface PaymentResult {
+  /** The channel that answered (a notification's URL); undefined when we asked the payment's own. */
+  channel?: string;
   succeeded: boolean;
   amount: bigint;
   currency: string;
@@ -229,6 +231,8 @@ export class CheckoutService {
       await this.repository.addReviewReason(tx, payment.id, reason, now);
       return { outcome: 'flagged' as const, reviewReason: reason };
     };
+    // Only the payment's own channel may answer for it (its secret signed the notification).
+    if (result.channel !== undefined && result.channel !== payment.channel) return flag('channel_mismatch');
     if (payment.amount !== result.amount || payment.currency !== result.currency)
       return flag('amount_mismatch');
     const newStatus = result.succeeded ? 'succeeded' : 'failed';
@@ -325,7 +329,13 @@ export class CheckoutService {
    */
   async applySucceededPayments(
     tx: Tx,
-    results: { paymentId: string; amount: bigint; currency: string; channelReference: string }[],
+    results: {
+      paymentId: string;
+      channel: string;
+      amount: bigint;
+      currency: string;
+      channelReference: string;
+    }[],
   ): Promise<Set<string>> {
     const now = new Date();
     const found = await this.repository.lockPaymentsWithSessions(
@@ -338,6 +348,7 @@ export class CheckoutService {
       if (
         locked !== undefined &&
         locked.payment.status === 'processing' &&
+        locked.payment.channel === result.channel &&
         locked.payment.amount === result.amount &&
         locked.payment.currency === result.currency &&
         allAwait(locked.orders, locked.payment.id)

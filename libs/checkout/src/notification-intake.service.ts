@@ -51,7 +51,7 @@ export const intakeBatchSize = new Histogram({
 type PaymentResult = NonNullable<ReturnType<typeof paymentResultOf>>;
 
 /** A payment's or refund's result as it is applied, or null when amount or currency is malformed. */
-function paymentResultOf(notification: ParsedNotification) {
+function paymentResultOf(notification: ParsedNotification, channel: string) {
   const { data } = notification;
   if (
     typeof data.amount !== 'number' ||
@@ -62,6 +62,7 @@ function paymentResultOf(notification: ParsedNotification) {
   }
   return {
     paymentId: data.reference,
+    channel,
     succeeded: notification.type.endsWith('.succeeded'),
     amount: BigInt(data.amount),
     currency: data.currency,
@@ -84,7 +85,8 @@ function bulkSuccesses(batch: Received[]): Map<Received, PaymentResult> {
   const bulk = new Map<Received, PaymentResult>();
   for (const received of batch) {
     const { notification } = received;
-    const result = notification.type === 'payment.succeeded' ? paymentResultOf(notification) : null;
+    const result =
+      notification.type === 'payment.succeeded' ? paymentResultOf(notification, received.channel) : null;
     if (result && references.get(notification.data.reference) === 1 && ids.get(notification.id) === 1) {
       bulk.set(received, result);
     }
@@ -229,7 +231,7 @@ export class NotificationIntakeService {
       const result = await runInTransaction(this.db, async (tx): Promise<IntakeResult> => {
         // Applied first, stored with its outcome in the same transaction: a notification id seen
         // before fails the insert, and the rollback undoes whatever this repeat did.
-        const { result: applied, refund } = await this.apply(tx, notification);
+        const { result: applied, refund } = await this.apply(tx, received);
         try {
           await storeNotifications(tx, [{ received, result: applied }]);
         } catch (error) {
@@ -256,7 +258,7 @@ export class NotificationIntakeService {
 
   private async apply(
     tx: Tx,
-    notification: ParsedNotification,
+    { channel, notification }: Received,
   ): Promise<{ result: IntakeResult; refund?: Refund }> {
     const answer = (outcome: IntakeResult['outcome'], reviewReason?: string): IntakeResult => ({
       id: notification.id,
@@ -266,15 +268,25 @@ export class NotificationIntakeService {
     switch (notification.type) {
       case 'payment.succeeded':
       case 'payment.failed': {
-        const result = paymentResultOf(notification);
+        const result = paymentResultOf(notification, channel);
         if (!result) return { result: answer('flagged', 'amount_mismatch') };
         const applied = await this.checkout.applyPaymentResult(tx, result.paymentId, result);
         return { result: answer(applied.outcome, applied.reviewReason), refund: applied.refund };
       }
       case 'refund.succeeded':
       case 'refund.failed': {
-        const result = paymentResultOf(notification);
+        const result = paymentResultOf(notification, channel);
         if (!result) return { result: answer('flagged', 'amount_mismatch') };
+        const pending = await this.refunds.find(notification.data.reference, tx);
+        // Only the refund's own channel may answer for it.
+        if (pending && pending.channel !== channel) return { result: answer('flagged', 'channel_mismatch') };
+        if (pending?.source === 'escrow' && result.succeeded && pending.status === 'requested') {
+          // Held money: the order and its hold are locked first (the escrow's lock order), and a
+          // confirmation that would refund more than was decided moves nothing and is flagged.
+          if (!(await this.holdResolution.lockForRefund(tx, pending))) {
+            return { result: answer('flagged', 'exceeds_refund_due') };
+          }
+        }
         const applied = await this.refunds.applyResult(tx, notification.data.reference, result);
         // Held money leaves escrow only now that the channel confirmed it; escrow books it.
         if (applied.outcome === 'applied' && applied.refund?.status === 'succeeded') {

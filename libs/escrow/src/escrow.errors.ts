@@ -10,6 +10,7 @@ const MESSAGES: Record<RefusalCode, string> = {
   order_refunded: 'The order has been refunded.',
   hold_already_released: 'The held funds of this order have already been released.',
   receipt_already_confirmed: 'The buyer has already confirmed receipt of this order.',
+  receipt_deadline_passed: 'The receipt deadline has passed; the held funds are being released.',
   receipt_already_extended: 'The receipt deadline has already been extended once by this party.',
 };
 

@@ -54,7 +54,7 @@ export class HoldResolutionService {
   /** held → frozen: a dispute opened. The receipt deadline stops, keeping the time it had left. */
   async freeze(tx: Tx, order: Order, now: Date): Promise<Hold> {
     const hold = await this.holds.lockByOrderId(tx, order.id);
-    const verdict = canFreeze(order.status, hold);
+    const verdict = canFreeze(order.status, hold, now);
     if (!verdict.ok) throw new EscrowStateError(verdict.code);
     const left =
       hold!.releaseDueAt === null ? null : Math.max(0, hold!.releaseDueAt.getTime() - now.getTime());
@@ -167,6 +167,17 @@ export class HoldResolutionService {
   async afterResolve(resolution: Resolution): Promise<void> {
     if (resolution.refund) await this.refunds.send(resolution.refund);
     await this.relay.kick();
+  }
+
+  /**
+   * Before a refund of held money is confirmed: locks its order, then its hold (the escrow's lock
+   * order), and answers whether the refund fits in what was decided to go back to the buyer.
+   */
+  async lockForRefund(tx: Tx, refund: Refund): Promise<boolean> {
+    if (refund.orderId === null) return false;
+    const order = await this.orders.lock(tx, refund.orderId);
+    const hold = await this.holds.lockByOrderId(tx, refund.orderId);
+    return order !== undefined && hold !== undefined && hold.refunded + refund.amount <= hold.refundDue;
   }
 
   /**

@@ -2,6 +2,7 @@ import { ORDER_STATUSES, OrderStatus } from '@danbao/orders';
 import {
   canConfirmReceipt,
   canExtendReceipt,
+  canFreeze,
   canShip,
   canTransitionHold,
   decideExpiry,
@@ -177,5 +178,39 @@ describe('hold state machine', () => {
     expect(expiryNoticeDue(hold('frozen', 0), notice, now)).toBe(true);
     expect(expiryNoticeDue(hold('held', 0, now), notice, now)).toBe(false);
     expect(expiryNoticeDue(hold('released', 0), notice, now)).toBe(false);
+  });
+});
+
+describe('canFreeze', () => {
+  const now = new Date('2026-12-02T00:00:00Z');
+  const held = { status: 'held' as const, confirmedAt: null, releaseDueAt: new Date(now.getTime() + 60_000) };
+
+  it('lets a dispute freeze a held hold of a paid or shipped order before its release is due', () => {
+    // Proves: the ordinary case is allowed, with or without a running receipt deadline.
+    expect(canFreeze('shipped', held, now)).toEqual({ ok: true });
+    expect(canFreeze('paid', { ...held, releaseDueAt: null }, now)).toEqual({ ok: true });
+  });
+
+  it('refuses once the release is due: confirmed receipt, or the receipt deadline passed', () => {
+    // Proves: a late dispute cannot stop money already due to the seller (found in review).
+    expect(canFreeze('shipped', { ...held, confirmedAt: now }, now)).toEqual({
+      ok: false,
+      code: 'receipt_already_confirmed',
+    });
+    expect(canFreeze('shipped', { ...held, releaseDueAt: now }, now)).toEqual({
+      ok: false,
+      code: 'receipt_deadline_passed',
+    });
+  });
+
+  it('refuses a frozen, released or refunded hold, and an unpaid order', () => {
+    // Proves: one open dispute at a time, and nothing to freeze once the hold ended.
+    expect(canFreeze('shipped', { ...held, status: 'frozen' }, now)).toMatchObject({
+      code: 'order_in_dispute',
+    });
+    expect(canFreeze('completed', { ...held, status: 'released' }, now)).toMatchObject({
+      code: 'hold_already_released',
+    });
+    expect(canFreeze('awaiting_payment', undefined, now)).toMatchObject({ code: 'order_not_paid' });
   });
 });

@@ -70,6 +70,7 @@ export type RefusalCode =
   | 'order_refunded'
   | 'hold_already_released'
   | 'receipt_already_confirmed'
+  | 'receipt_deadline_passed'
   | 'receipt_already_extended';
 
 export type Verdict = { ok: true } | { ok: false; code: RefusalCode };
@@ -191,9 +192,14 @@ export function expiryNoticeDue(
 
 /**
  * Whether a dispute may freeze the hold: only a held hold whose receipt the buyer has not already
- * confirmed (a confirmed receipt is a release on its way: the dispute loses that race, T14).
+ * confirmed and whose receipt deadline has not passed (either makes the release due: money on its
+ * way to the seller, which a late dispute must not stop — the dispute loses that race, T14).
  */
-export function canFreeze(orderStatus: OrderStatus, hold: HoldView | undefined): Verdict {
+export function canFreeze(
+  orderStatus: OrderStatus,
+  hold: (HoldView & { releaseDueAt: Date | null }) | undefined,
+  now: Date,
+): Verdict {
   const ended = settled(orderStatus, hold);
   if (ended) return ended;
   if (orderStatus === 'awaiting_payment') return refuse('order_not_paid');
@@ -201,6 +207,9 @@ export function canFreeze(orderStatus: OrderStatus, hold: HoldView | undefined):
     return refuse('order_not_shippable');
   }
   if (hold.confirmedAt !== null) return refuse('receipt_already_confirmed');
+  if (hold.releaseDueAt !== null && hold.releaseDueAt.getTime() <= now.getTime()) {
+    return refuse('receipt_deadline_passed');
+  }
   return ok;
 }
 

@@ -16,6 +16,7 @@ export type EventType =
   | 'dispute.rejected'
   | 'dispute.escalated'
   | 'dispute.resolved'
+  | 'refund.failed'
   | 'payout.paid'
   | 'payout.failed';
 

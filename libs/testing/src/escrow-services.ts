@@ -16,7 +16,7 @@ export function escrowServices(db: Database, config: AppConfig, queues: QueueReg
   const orders = new OrdersService(db);
   const orderEvents = new OrderEvents(config, outbox);
   const sandbox = new SandboxChannel(db, queues, config);
-  const refunds = new RefundService(db, ledger, new PaymentChannels([sandbox]), new AuditLog());
+  const refunds = new RefundService(db, ledger, new PaymentChannels([sandbox]), new AuditLog(), outbox);
   const jobs = new EscrowJobs(queues);
   const relay = new OutboxRelay(db, queues, config);
   const resolution = new HoldResolutionService(db, orders, orderEvents, ledger, outbox, refunds, jobs, relay);

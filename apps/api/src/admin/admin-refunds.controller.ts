@@ -2,8 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nes
 import type { FastifyRequest } from 'fastify';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsString } from 'class-validator';
-import { type Refund, RefundService } from '@danbao/channels';
-import { toJsonAmount } from '@danbao/money';
+import { type Refund, RefundService, toRefundObject } from '@danbao/channels';
 import {
   ApiError,
   ApiListResponse,
@@ -51,20 +50,7 @@ export class AdminRefundDetailResponse extends AdminRefundResponse {
 }
 
 export function toAdminRefund(refund: Refund): AdminRefundDetailResponse {
-  return {
-    id: refund.id,
-    object: 'refund',
-    status: refund.status,
-    amount: toJsonAmount(refund.amount),
-    currency: refund.currency,
-    reason: refund.reason,
-    failure_code: refund.failureCode,
-    payment_id: refund.paymentId,
-    order_id: refund.orderId,
-    source: refund.source,
-    retry_of: refund.retryOf,
-    created_at: new Date(refund.createdAt).toISOString(),
-  };
+  return toRefundObject(refund);
 }
 
 /** Refunds through the channels: admins see the ones the channel refused and retry them. */

@@ -14,6 +14,8 @@ import { ApiListResponse, ApiPrincipalGet, Database, Roles, VALIDATION_ERRORS } 
 import { ListQueryDto, listAnswer } from '../common/list-query.dto';
 import { HoldResponse } from '../escrow/escrow.dto';
 import { OrderResponse } from '../orders/order.dto';
+import { DisputeResponse } from '../disputes/dispute.dto';
+import { AdminRefundDetailResponse } from '../admin/admin-refunds.controller';
 
 /** The event types the platform records today (API.md lists more, for features still to come). */
 const EVENT_TYPES = [
@@ -25,6 +27,12 @@ const EVENT_TYPES = [
   'hold.released',
   'hold.refunded',
   'hold.expiring',
+  'dispute.opened',
+  'dispute.accepted',
+  'dispute.rejected',
+  'dispute.escalated',
+  'dispute.resolved',
+  'refund.failed',
 ];
 
 export class ListEventsQueryDto extends ListQueryDto {
@@ -34,7 +42,7 @@ export class ListEventsQueryDto extends ListQueryDto {
   type?: string;
 }
 
-@ApiExtraModels(OrderResponse, HoldResponse)
+@ApiExtraModels(OrderResponse, HoldResponse, DisputeResponse, AdminRefundDetailResponse)
 export class EventResponse {
   @ApiProperty({ example: 'evt_01m8t4324m7rj0x17c6760pqtf' })
   id!: string;
@@ -50,8 +58,14 @@ export class EventResponse {
     required: ['object'],
     properties: {
       object: {
-        description: 'the order (`order.*`) or the hold (`hold.*`) as it was then',
-        oneOf: [{ $ref: getSchemaPath(OrderResponse) }, { $ref: getSchemaPath(HoldResponse) }],
+        description:
+          'the order (`order.*`), the hold (`hold.*`), the dispute (`dispute.*`) or the refund (`refund.failed`) as it was then',
+        oneOf: [
+          { $ref: getSchemaPath(OrderResponse) },
+          { $ref: getSchemaPath(HoldResponse) },
+          { $ref: getSchemaPath(DisputeResponse) },
+          { $ref: getSchemaPath(AdminRefundDetailResponse) },
+        ],
       },
     },
   })
