@@ -352,6 +352,20 @@ describe('disputes: lifecycle and money', () => {
     // Nothing left escrow: the money waits for a refund that succeeds.
     expect(await h.escrowBalance(order)).toBe(2_500n);
     expect(await h.hold(order)).toMatchObject({ status: 'refunded', refunded: '0', refund_due: '2500' });
+    // The refusal is an event the marketplace can act on (API.md: refund.failed).
+    const [event] = await h.dataSource.query(
+      "SELECT payload FROM outbox_events WHERE type = 'refund.failed' AND object_id = ?",
+      [failed.id],
+    );
+    expect(JSON.parse(event.payload).data.object).toMatchObject({
+      id: failed.id,
+      object: 'refund',
+      status: 'failed',
+      amount: 2_500,
+      failure_code: 'refund_declined',
+      order_id: order.orderId,
+      source: 'escrow',
+    });
     await h.expectCleanBooks();
 
     await h.http().post(`/v1/admin/refunds/${failed.id}/retry`).set(h.admin()).expect(202);
