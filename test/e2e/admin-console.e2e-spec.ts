@@ -10,16 +10,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { RefundService } from '@danbao/channels';
 import { ApiKeyService, Database, runInTransaction, TokenService } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { ApiClient } from '../support/api-client';
 
@@ -37,11 +28,10 @@ function setCookies(response: request.Response): Record<string, string> {
 const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 describe('admin console', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
   let tokens: TokenService;
-  const prefix = testQueuePrefix();
   const http = () => request(app.getHttpServer());
   /** The CSRF secret cookie of a browser that opened the sign-in page, and a token for it. */
   let csrfCookie: string;
@@ -50,15 +40,13 @@ describe('admin console', () => {
   let session: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(
-      AppModule.forRoot(
-        testConfig(database.databaseUrl, prefix, {
-          DANBAO_BOOTSTRAP_ADMIN: `${ADMIN.email}:${ADMIN.password}`,
-          ADMIN_APPROVAL_THRESHOLD: THRESHOLD,
-        }),
-      ),
-    );
+    stack = await startStack(AppModule.forRoot, {
+      overrides: {
+        DANBAO_BOOTSTRAP_ADMIN: `${ADMIN.email}:${ADMIN.password}`,
+        ADMIN_APPROVAL_THRESHOLD: THRESHOLD,
+      },
+    });
+    app = stack.app;
     dataSource = app.get(DataSource);
     tokens = app.get(TokenService);
     const page = await http().get('/admin/sign-in').expect(200);
@@ -69,9 +57,7 @@ describe('admin console', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const signIn = (email: string, password: string, token = signInToken) =>

@@ -8,32 +8,20 @@ import { Accounts, LedgerService } from '@danbao/ledger';
 import { signPayload } from '@danbao/channels';
 import { CheckoutService, EXPIRE_SESSION_JOB } from '@danbao/checkout';
 import { IdempotencyService, QUEUES, QueueRegistry } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { ApiClient, SANDBOX_SECRET } from '../support/api-client';
 
 describe('orders and checkout', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
   let client: ApiClient;
   let ledger: LedgerService;
   let dataSource: DataSource;
-  const prefix = testQueuePrefix();
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(
-      AppModule.forRoot(testConfig(database.databaseUrl, prefix, { PUBLIC_URL: 'http://shop.test:3000' })),
-    );
+    stack = await startStack(AppModule.forRoot, { overrides: { PUBLIC_URL: 'http://shop.test:3000' } });
+    app = stack.app;
     client = await ApiClient.create(app);
     ledger = app.get(LedgerService);
     dataSource = app.get(DataSource);
@@ -47,9 +35,7 @@ describe('orders and checkout', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const http = () => client.http();

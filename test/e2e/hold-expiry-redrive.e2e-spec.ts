@@ -6,54 +6,37 @@
 // handler throws its first eight times (DANBAO_TEST_FAIL_HOLD_EXPIRY, NODE_ENV=test only), so the
 // eight failures are all of the one job's attempts. The test promotes the
 // job's backoff delays (1 s, 2 s, … 64 s) instead of waiting them out.
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { holdExpiryJobId } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { createDataSource, createRedis, databaseOf, QUEUES } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  makePaidOrders,
-  REDIS_URL,
-  RunningProcess,
-  startProcess,
-  TestDatabase,
-  testConfig,
-  testProcessEnv,
-  testQueuePrefix,
-  waitFor,
-} from '@danbao/testing';
+import { makePaidOrders, REDIS_URL, RunningProcess, Stack, startStack, waitFor } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 
 const ATTEMPTS = 8;
 
 describe('a hold-expiry job that failed all its attempts', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let dataSource: DataSource;
   let ledger: LedgerService;
   let worker: RunningProcess;
-  let app: NestFastifyApplication;
+  let prefix: string;
   const connection = createRedis(REDIS_URL);
-  const prefix = testQueuePrefix();
-  const port = 21_000 + Math.floor(Math.random() * 20_000);
-  const env = { SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s', PUBLIC_URL: `http://127.0.0.1:${port}` };
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    dataSource = await createDataSource({ databaseUrl: database.databaseUrl, poolSize: 4 }).initialize();
+    stack = await startStack(AppModule.forRoot, {
+      overrides: { SWEEP_INTERVAL: '1s', WORKER_LOCK_DURATION: '5s' },
+      listen: true,
+      worker: { DANBAO_TEST_FAIL_HOLD_EXPIRY: String(ATTEMPTS) },
+    });
+    worker = stack.worker!;
+    prefix = stack.prefix;
+    dataSource = await createDataSource({
+      databaseUrl: stack.database.databaseUrl,
+      poolSize: 4,
+    }).initialize();
     ledger = new LedgerService(databaseOf(dataSource));
-    const config = testConfig(database.databaseUrl, prefix, env);
-    app = await createTestApp(AppModule.forRoot(config));
-    await app.listen({ port, host: '127.0.0.1' });
-    worker = startProcess(
-      'worker',
-      testProcessEnv(config, { ...env, DANBAO_TEST_FAIL_HOLD_EXPIRY: String(ATTEMPTS) }),
-    );
-    await worker.waitForOutput(/Danbao worker running/, 40_000);
   });
 
   afterEach(async () => {
@@ -63,13 +46,9 @@ describe('a hold-expiry job that failed all its attempts', () => {
   });
 
   afterAll(async () => {
-    worker?.kill('SIGTERM');
-    await worker?.exited;
-    await app?.close();
     connection.disconnect();
     await dataSource?.destroy();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const count = async (sql: string, params: unknown[] = []): Promise<number> =>

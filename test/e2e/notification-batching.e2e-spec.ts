@@ -9,31 +9,21 @@ import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { signPayload } from '@danbao/channels';
 import { IntakeResult, NotificationIntakeService } from '@danbao/checkout';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { ApiClient, SANDBOX_SECRET } from '../support/api-client';
 
 describe('batched notification intake', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
   let client: ApiClient;
   let ledger: LedgerService;
   let dataSource: DataSource;
   let intake: NotificationIntakeService;
-  const prefix = testQueuePrefix();
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(AppModule.forRoot(testConfig(database.databaseUrl, prefix)));
+    stack = await startStack(AppModule.forRoot);
+    app = stack.app;
     client = await ApiClient.create(app);
     ledger = app.get(LedgerService);
     dataSource = app.get(DataSource);
@@ -47,9 +37,7 @@ describe('batched notification intake', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   /** Orders with a submitted card each: a processing payment waiting for its notification. */

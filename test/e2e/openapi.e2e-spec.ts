@@ -11,17 +11,8 @@ import { DECORATORS } from '@nestjs/swagger';
 import request from 'supertest';
 import { AdminService } from '@danbao/admins';
 import { ApiKeyService } from '@danbao/platform';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
-import { allMigrations } from '@danbao/schema';
 
 type Schema = Record<string, any>;
 interface Operation {
@@ -129,24 +120,21 @@ function* schemasIn(node: unknown, at: string): Generator<[string, Schema]> {
 }
 
 describe('OpenAPI document', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
   let document: Schema;
   let apiKey: string;
-  const prefix = testQueuePrefix();
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(AppModule.forRoot(testConfig(database.databaseUrl, prefix)));
+    stack = await startStack(AppModule.forRoot);
+    app = stack.app;
     const response = await request(app.getHttpServer()).get('/docs-json').expect(200);
     document = response.body;
     apiKey = (await app.get(ApiKeyService).create('openapi')).key;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   it('lists every route the api serves except the HTML pages and the Prometheus scrape', () => {

@@ -10,47 +10,27 @@ import { DataSource } from 'typeorm';
 import { RefundService, SandboxChannel } from '@danbao/channels';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { TokenService } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  RunningProcess,
-  startProcess,
-  TestDatabase,
-  testConfig,
-  testProcessEnv,
-  testQueuePrefix,
-  waitFor,
-} from '@danbao/testing';
+import { Stack, startStack, waitFor } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { ApiClient } from '../support/api-client';
 
 const SILENT_CARD = '4000 0000 0000 0341';
 
 describe('payments in flight', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
-  let worker: RunningProcess;
   let client: ApiClient;
   let ledger: LedgerService;
   let dataSource: DataSource;
   let admin: { Authorization: string };
-  const prefix = testQueuePrefix();
-  const port = 21_000 + Math.floor(Math.random() * 20_000);
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    const overrides = {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CHECKOUT_EXPIRES_AFTER: '3s',
-      SWEEP_INTERVAL: '1s',
-      PAYMENT_RESULT_TIMEOUT: '9s',
-    };
-    const config = testConfig(database.databaseUrl, prefix, overrides);
-    app = await createTestApp(AppModule.forRoot(config));
-    await app.listen({ port, host: '127.0.0.1' });
+    stack = await startStack(AppModule.forRoot, {
+      overrides: { CHECKOUT_EXPIRES_AFTER: '3s', SWEEP_INTERVAL: '1s', PAYMENT_RESULT_TIMEOUT: '9s' },
+      listen: true,
+      worker: true,
+    });
+    app = stack.app;
     client = await ApiClient.create(app);
     ledger = app.get(LedgerService);
     dataSource = app.get(DataSource);
@@ -58,8 +38,6 @@ describe('payments in flight', () => {
     // token service signs one, as the sign-in route will.
     const minted = app.get(TokenService).mint('admin', 'adm_1', 600);
     admin = { Authorization: `Bearer ${minted.token}` };
-    worker = startProcess('worker', testProcessEnv(config, overrides));
-    await worker.waitForOutput(/Danbao worker running/);
   });
 
   afterEach(async () => {
@@ -71,11 +49,7 @@ describe('payments in flight', () => {
   });
 
   afterAll(async () => {
-    worker?.kill('SIGTERM');
-    await worker?.exited;
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const order = (id: string) => client.http().get(`/v1/orders/${id}`).set(client.asMarketplace());

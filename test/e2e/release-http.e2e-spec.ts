@@ -18,30 +18,14 @@ import {
   databaseOf,
   runInTransaction,
 } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  makePaidOrder,
-  PaidOrder,
-  REDIS_URL,
-  RunningProcess,
-  startProcess,
-  TestDatabase,
-  testConfig,
-  testProcessEnv,
-  testQueuePrefix,
-  waitFor,
-} from '@danbao/testing';
+import { makePaidOrder, PaidOrder, REDIS_URL, Stack, startStack, waitFor } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 
 const DAY_MS = 86_400_000;
 
 describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
-  let worker: RunningProcess;
   let dataSource: DataSource;
   let ledger: LedgerService;
   let tokens: TokenService;
@@ -49,21 +33,17 @@ describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
   let apiKey: string;
   let payments: Queue;
   const connection = createRedis(REDIS_URL);
-  const prefix = testQueuePrefix();
   // Pickups confirm themselves after 2 s; the sweep is slow here, so releases prove the jobs.
   const overrides = { AUTO_CONFIRM_PICKUP: '2s', SWEEP_INTERVAL: '1h', RECEIPT_EXTENSION: '3d' };
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    config = testConfig(database.databaseUrl, prefix, overrides);
-    app = await createTestApp(AppModule.forRoot(config));
-    worker = startProcess('worker', testProcessEnv(config, overrides));
+    stack = await startStack(AppModule.forRoot, { overrides, worker: true });
+    ({ app, config } = stack);
     dataSource = app.get(DataSource);
     ledger = app.get(LedgerService);
     tokens = app.get(TokenService);
     apiKey = (await app.get(ApiKeyService).create('escrow test')).key;
-    payments = new Queue(QUEUES.payments, { connection, prefix });
-    await worker.waitForOutput(/Danbao worker running/, 40_000);
+    payments = new Queue(QUEUES.payments, { connection, prefix: stack.prefix });
   });
 
   afterEach(async () => {
@@ -71,14 +51,9 @@ describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
   });
 
   afterAll(async () => {
-    worker?.kill('SIGTERM');
-    await worker?.exited;
-    if (process.env.DEBUG_WORKER) process.stdout.write(worker?.output() ?? '');
     await payments?.close();
     connection.disconnect();
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const http = () => request(app.getHttpServer());

@@ -15,16 +15,7 @@ import {
   ROLES_METADATA,
   SESSION_COOKIE_METADATA,
 } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 
 interface Route {
@@ -77,19 +68,16 @@ function routesOf(app: NestFastifyApplication): Route[] {
 }
 
 describe('route inventory', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
-  const prefix = testQueuePrefix();
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(AppModule.forRoot(testConfig(database.databaseUrl, prefix)));
+    stack = await startStack(AppModule.forRoot);
+    app = stack.app;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   it('finds the routes of the contract', () => {

@@ -6,53 +6,31 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { QUEUES, QueueRegistry } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  RunningProcess,
-  startProcess,
-  TestDatabase,
-  testConfig,
-  testProcessEnv,
-  testQueuePrefix,
-  waitFor,
-} from '@danbao/testing';
+import { Stack, startStack, waitFor } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { ApiClient } from '../support/api-client';
 
 describe('sandbox channel through the worker', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
-  let worker: RunningProcess;
   let client: ApiClient;
-  const prefix = testQueuePrefix();
-  const port = 21_000 + Math.floor(Math.random() * 20_000);
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    const overrides = {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CHECKOUT_EXPIRES_AFTER: '4s',
-      // The sweep runs rarely here, so an expiry within seconds proves the delayed job fired.
-      SWEEP_INTERVAL: '10m',
-    };
-    const config = testConfig(database.databaseUrl, prefix, overrides);
-    app = await createTestApp(AppModule.forRoot(config));
-    await app.listen({ port, host: '127.0.0.1' });
+    stack = await startStack(AppModule.forRoot, {
+      overrides: {
+        CHECKOUT_EXPIRES_AFTER: '4s',
+        // The sweep runs rarely here, so an expiry within seconds proves the delayed job fired.
+        SWEEP_INTERVAL: '10m',
+      },
+      listen: true,
+      worker: true,
+    });
+    app = stack.app;
     client = await ApiClient.create(app);
-    worker = startProcess('worker', testProcessEnv(config, overrides));
-    await worker.waitForOutput(/Danbao worker running/);
   });
 
   afterAll(async () => {
-    worker?.kill('SIGTERM');
-    await worker?.exited;
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const order = (id: string) => client.http().get(`/v1/orders/${id}`).set(client.asMarketplace());

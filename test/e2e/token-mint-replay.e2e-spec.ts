@@ -4,37 +4,25 @@
 // Other POST routes still replay their stored answer. Real: the api's full stack, MariaDB, Redis.
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { ApiClient } from '../support/api-client';
 
 describe('token minting and idempotency keys', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
   let client: ApiClient;
   let dataSource: DataSource;
-  const prefix = testQueuePrefix();
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(AppModule.forRoot(testConfig(database.databaseUrl, prefix)));
+    stack = await startStack(AppModule.forRoot);
+    app = stack.app;
     client = await ApiClient.create(app);
     dataSource = app.get(DataSource);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const mint = (key: string, body: Record<string, unknown>) =>

@@ -4,21 +4,13 @@ import { DataSource } from 'typeorm';
 import { RefundService } from '@danbao/channels';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { AppConfig, TokenService } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
 import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
   makePaidOrder,
   PaidOrder,
   PaidOrderInput,
-  REDIS_URL,
   RunningProcess,
-  startProcess,
-  TestDatabase,
-  testConfig,
-  testProcessEnv,
-  testQueuePrefix,
+  Stack,
+  startStack,
   waitFor,
 } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
@@ -54,31 +46,20 @@ export class DisputeHarness {
   dataSource!: DataSource;
   ledger!: LedgerService;
   config!: AppConfig;
-  private database!: TestDatabase;
+  private stack?: Stack;
   private tokens!: TokenService;
-  private readonly prefix = testQueuePrefix();
-  private readonly port = 21_000 + Math.floor(Math.random() * 20_000);
 
   async start(overrides: Record<string, string>): Promise<void> {
-    this.database = await createTestDatabase(allMigrations);
-    const all = { PUBLIC_URL: `http://127.0.0.1:${this.port}`, ...overrides };
-    this.config = testConfig(this.database.databaseUrl, this.prefix, all);
-    this.app = await createTestApp(AppModule.forRoot(this.config));
-    await this.app.listen({ port: this.port, host: '127.0.0.1' });
+    this.stack = await startStack(AppModule.forRoot, { overrides, listen: true, worker: true });
+    ({ app: this.app, config: this.config } = this.stack);
+    this.worker = this.stack.worker!;
     this.dataSource = this.app.get(DataSource);
     this.ledger = this.app.get(LedgerService);
     this.tokens = this.app.get(TokenService);
-    this.worker = startProcess('worker', testProcessEnv(this.config, all));
-    await this.worker.waitForOutput(/Danbao worker running/, 40_000);
   }
 
   async stop(): Promise<void> {
-    this.worker?.kill('SIGTERM');
-    await this.worker?.exited;
-    if (process.env.DEBUG_WORKER) process.stdout.write(this.worker?.output() ?? '');
-    await this.app?.close();
-    await deleteQueueKeys(REDIS_URL, this.prefix);
-    await this.database?.drop();
+    await this.stack?.stop();
   }
 
   /** The books balance, suspense included, and every escrow account holds what its hold still owes. */

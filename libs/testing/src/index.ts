@@ -5,4 +5,5 @@ export * from './processes';
 export * from './factories';
 export * from './wait';
 export * from './escrow-services';
+export * from './stack';
 export { allMigrations } from '@danbao/schema';
