@@ -6,36 +6,10 @@
 // MariaDB, Redis, the sandbox channel. The data is made through the HTTP API as a marketplace, its
 // buyer and its seller would: order, card payment on the hosted page, shipment, dispute, rejection,
 // escalation.
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  RunningProcess,
-  startProcess,
-  TestDatabase,
-  testConfig,
-  testProcessEnv,
-  testQueuePrefix,
-  waitFor,
-} from '@danbao/testing';
+import { BrowserContext, Page } from 'playwright-core';
+import { waitFor } from '@danbao/testing';
+import { BrowserStack, screenshot, startBrowserStack } from '../support/browser';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const API_KEY = `sk_console_${Date.now()}_0123456789abcdef`;
 const ADMIN = { email: 'arbiter@example.com', password: 'arbiter password 1' };
 /** Rulings refunding more than CNY 50.00 wait for a second admin. */
@@ -49,53 +23,25 @@ interface PageGlobals {
 
 type Json = Record<string, any>;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('admin console in a browser', () => {
-  const prefix = testQueuePrefix();
-  let database: TestDatabase;
-  let api: RunningProcess;
-  let worker: RunningProcess;
-  let browser: Browser;
+  let stack: BrowserStack;
   let context: BrowserContext;
   let publicUrl: string;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    database = await createTestDatabase(allMigrations);
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    const env = testProcessEnv(testConfig(database.databaseUrl, prefix), {
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      DANBAO_BOOTSTRAP_API_KEY: API_KEY,
-      DANBAO_BOOTSTRAP_ADMIN: `${ADMIN.email}:${ADMIN.password}`,
-      ADMIN_APPROVAL_THRESHOLD: String(THRESHOLD),
-    });
-    api = startProcess('api', env);
-    worker = startProcess('worker', env);
-    [browser] = await Promise.all([
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
-      api.waitForOutput(/Danbao api listening on/, 45_000),
-      worker.waitForOutput(/Danbao worker running/, 45_000),
-    ]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    stack = await startBrowserStack(
+      {
+        DANBAO_BOOTSTRAP_API_KEY: API_KEY,
+        DANBAO_BOOTSTRAP_ADMIN: `${ADMIN.email}:${ADMIN.password}`,
+        ADMIN_APPROVAL_THRESHOLD: String(THRESHOLD),
+      },
+      { width: 1280, height: 900 },
+    );
+    ({ context, publicUrl } = stack);
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    api?.kill();
-    worker?.kill();
-    await Promise.all([api?.exited, worker?.exited]);
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   }, 30_000);
 
   async function call(method: string, path: string, auth: string, body?: unknown): Promise<Json> {
@@ -172,9 +118,6 @@ describe('admin console in a browser', () => {
     expect(dispute.status).toBe('escalated');
     return { order, dispute };
   }
-
-  const screenshot = (page: Page, name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   let page: Page;
   let small: { order: Json; dispute: Json };

@@ -5,37 +5,13 @@
 // Real: Chromium (playwright-core), the api and the worker as separate processes from source,
 // MariaDB, Redis, the sandbox channel (the worker posts its signed notification to PUBLIC_URL).
 // Fake: the shop, a local HTTP server that records which return_url was reached.
-import { mkdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseDatabaseUrl } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  RunningProcess,
-  startProcess,
-  TestDatabase,
-  testConfig,
-  testProcessEnv,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { BrowserStack, screenshot, startBrowserStack } from '../support/browser';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const API_KEY = `sk_browser_${Date.now()}_0123456789abcdef`;
 const GOOD_CARD = '4242 4242 4242 4242';
 const DECLINED_CARD = '4000 0000 0000 0002';
@@ -59,21 +35,9 @@ interface PageGlobals {
   __pwned?: number;
 }
 
-/** A free TCP port on localhost, found by letting the kernel pick one. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('hosted checkout in a browser', () => {
-  const prefix = testQueuePrefix();
-  let database: TestDatabase;
+  let stack: BrowserStack;
   let sql: Connection;
-  let api: RunningProcess;
-  let worker: RunningProcess;
   let browser: Browser;
   let context: BrowserContext;
   let shop: Server;
@@ -83,7 +47,6 @@ describe('hosted checkout in a browser', () => {
   const shopHits: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     shop = createServer((request, response) => {
       shopHits.push(request.url ?? '');
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -92,35 +55,15 @@ describe('hosted checkout in a browser', () => {
     await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
     shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
 
-    database = await createTestDatabase(allMigrations);
-    sql = await createConnection({ ...parseDatabaseUrl(database.databaseUrl), timezone: 'Z' });
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    const env = testProcessEnv(testConfig(database.databaseUrl, prefix), {
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      DANBAO_BOOTSTRAP_API_KEY: API_KEY,
-    });
-    api = startProcess('api', env);
-    worker = startProcess('worker', env);
-    [browser] = await Promise.all([
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
-      api.waitForOutput(/Danbao api listening on/, 45_000),
-      worker.waitForOutput(/Danbao worker running/, 45_000),
-    ]);
-    context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+    stack = await startBrowserStack({ DANBAO_BOOTSTRAP_API_KEY: API_KEY }, { width: 1024, height: 800 });
+    ({ browser, context, publicUrl } = stack);
+    sql = await createConnection({ ...parseDatabaseUrl(stack.database.databaseUrl), timezone: 'Z' });
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    api?.kill();
-    worker?.kill();
-    await Promise.all([api?.exited, worker?.exited]);
-    await new Promise((resolve) => shop?.close(resolve));
     await sql?.end();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
+    await new Promise((resolve) => shop?.close(resolve));
   }, 30_000);
 
   async function apiCall<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -168,9 +111,6 @@ describe('hosted checkout in a browser', () => {
     await page.getByLabel('Expiry').fill('12/34');
     await page.getByLabel('CVC').fill('123');
   }
-
-  const screenshot = (page: Page, name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   it('pays with the success card, shows the result, lands on return_url and holds the money in escrow', async () => {
     const order = await createOrder({ return_url: `${shopUrl}/orders/paid/done` });
