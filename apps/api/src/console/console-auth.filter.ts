@@ -1,6 +1,14 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { applyDecorators, ArgumentsHost, Catch, ExceptionFilter, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiError, ApiExceptionFilter, type AuthenticatedRequest } from '@danbao/platform';
+import {
+  ApiError,
+  ApiExceptionFilter,
+  type AuthenticatedRequest,
+  Roles,
+  SessionCookie,
+} from '@danbao/platform';
+import { ADMIN_TOKEN_COOKIE } from '../queues/queues-dashboard.module';
 import { SIGN_IN_PATH } from './console-pages';
 
 /**
@@ -29,3 +37,16 @@ export class ConsoleAuthFilter implements ExceptionFilter {
     this.fallback.catch(exception, host);
   }
 }
+
+/**
+ * A controller of signed-in console pages: for admins only, signed in with the `danbao_admin`
+ * cookie (the guard reads it for these routes and refuses any other role), a refused browser sent
+ * to the sign-in page (ConsoleAuthFilter), and no place in the OpenAPI document.
+ */
+export const AdminConsolePages = () =>
+  applyDecorators(
+    ApiExcludeController(),
+    Roles('admin'),
+    SessionCookie(ADMIN_TOKEN_COOKIE),
+    UseFilters(ConsoleAuthFilter),
+  );

@@ -1,5 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   type Dispute,
@@ -11,19 +10,10 @@ import {
 import { EscrowService, type Hold, splitResolution } from '@danbao/escrow';
 import { formatMoney, splitFee } from '@danbao/money';
 import { OrdersService } from '@danbao/orders';
-import {
-  ApiError,
-  APP_CONFIG,
-  type AppConfig,
-  CurrentPrincipal,
-  type Principal,
-  Roles,
-  SessionCookie,
-} from '@danbao/platform';
-import { ADMIN_TOKEN_COOKIE } from '../queues/queues-dashboard.module';
-import { ConsoleAuthFilter } from './console-auth.filter';
+import { ApiError, APP_CONFIG, type AppConfig, CurrentPrincipal, type Principal } from '@danbao/platform';
+import { AdminConsolePages } from './console-auth.filter';
 import { ConsoleForm, ConsolePages } from './console-pages';
-import { adminLabel, waited, when } from './console.controller';
+import { adminLabel, rulingText, waited, when } from './console.controller';
 
 interface ResolveForm extends ConsoleForm {
   outcome?: unknown;
@@ -41,16 +31,6 @@ const NOTICES: Record<string, string> = {
     'The ruling was recorded; it refunds more than the approval threshold, so a second admin must approve it before any money moves.',
   approved: 'The ruling was approved: the money moves in the worker.',
 };
-
-/** The text of a ruling: its outcome and what goes back to the buyer. */
-function rulingText(dispute: Dispute): string | undefined {
-  if (dispute.resolutionOutcome === null) return undefined;
-  const refund =
-    dispute.resolutionRefundAmount === null
-      ? ''
-      : `, refund ${formatMoney(dispute.resolutionRefundAmount, dispute.currency)}`;
-  return `${dispute.resolutionOutcome}${refund}`;
-}
 
 interface TimelineRow {
   at: number;
@@ -101,10 +81,7 @@ function timelineRows(dispute: Dispute, entries: TimelineEntry[], hold: Hold | u
  * arbitration (resolve an escalated dispute; approve another admin's ruling awaiting approval).
  * What DisputesService refuses is shown on the page with the API's status.
  */
-@ApiExcludeController()
-@Roles('admin')
-@SessionCookie(ADMIN_TOKEN_COOKIE)
-@UseFilters(ConsoleAuthFilter)
+@AdminConsolePages()
 @Controller('admin/disputes')
 export class ConsoleDisputesController {
   constructor(
@@ -271,7 +248,7 @@ export class ConsoleDisputesController {
             fee: money(partial.fee),
             net: money(partial.net),
           },
-          ruling: rulingText(dispute),
+          ruling: dispute.resolutionOutcome === null ? undefined : rulingText(dispute),
           hold: hold
             ? `${hold.status}: ${money(hold.refunded + hold.refundDue)} to the buyer, ${money(hold.released)} released (fee ${money(hold.fee)})`
             : undefined,

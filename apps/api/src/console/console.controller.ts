@@ -1,21 +1,11 @@
-import { Body, Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RefundService } from '@danbao/channels';
 import { type Dispute, DisputesService } from '@danbao/disputes';
 import { EscrowService } from '@danbao/escrow';
 import { formatMoney } from '@danbao/money';
-import {
-  AuditLog,
-  type AuditRecord,
-  CurrentPrincipal,
-  Database,
-  type Principal,
-  Roles,
-  SessionCookie,
-} from '@danbao/platform';
-import { ADMIN_TOKEN_COOKIE } from '../queues/queues-dashboard.module';
-import { ConsoleAuthFilter } from './console-auth.filter';
+import { AuditLog, type AuditRecord, CurrentPrincipal, Database, type Principal } from '@danbao/platform';
+import { AdminConsolePages } from './console-auth.filter';
 import { ConsoleForm, ConsolePages } from './console-pages';
 
 /** Rows a home page section shows; more is said as "20+". */
@@ -53,6 +43,15 @@ export function adminOf(principal: Principal): { type: 'admin'; id: string; emai
   };
 }
 
+/** The text of a ruling: its outcome and what goes back to the buyer. */
+export function rulingText(dispute: Dispute): string {
+  const refund =
+    dispute.resolutionRefundAmount === null
+      ? ''
+      : `, refund ${formatMoney(dispute.resolutionRefundAmount, dispute.currency)}`;
+  return `${dispute.resolutionOutcome ?? ''}${refund}`;
+}
+
 /** How the navigation names the signed-in admin. */
 export function adminLabel(principal: Principal): string {
   return principal.role === 'admin' ? (principal.email ?? principal.id) : principal.id;
@@ -63,10 +62,7 @@ export function adminLabel(principal: Principal): string {
  * `danbao_admin` cookie (the guard reads it for these routes and refuses any other role; the
  * filter sends a refused browser to the sign-in page). Every form carries a CSRF token.
  */
-@ApiExcludeController()
-@Roles('admin')
-@SessionCookie(ADMIN_TOKEN_COOKIE)
-@UseFilters(ConsoleAuthFilter)
+@AdminConsolePages()
 @Controller('admin')
 export class ConsoleController {
   constructor(
@@ -169,11 +165,7 @@ export class ConsoleController {
           awaitingApproval: awaitingApproval.data.map((dispute) => ({
             id: dispute.id,
             orderId: dispute.orderId,
-            ruling: `${dispute.resolutionOutcome ?? ''}${
-              dispute.resolutionRefundAmount === null
-                ? ''
-                : `, refund ${formatMoney(dispute.resolutionRefundAmount, dispute.currency)}`
-            } by ${dispute.resolvedBy ?? ''}`,
+            ruling: `${rulingText(dispute)} by ${dispute.resolvedBy ?? ''}`,
             waiting: waiting(dispute),
           })),
         },
