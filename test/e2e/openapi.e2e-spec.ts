@@ -3,9 +3,6 @@
 // shape, the Idempotency-Key header on every POST with a principal, limit and starting_after on
 // every list, integer money fields with a maximum; and that real answers match their schemas.
 // Real: the api's full module graph and HTTP stack, MariaDB, Redis.
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DECORATORS } from '@nestjs/swagger';
 import request from 'supertest';
@@ -13,6 +10,7 @@ import { AdminService } from '@danbao/admins';
 import { ApiKeyService } from '@danbao/platform';
 import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
+import { controllerRoutes } from '../support/routes';
 
 type Schema = Record<string, any>;
 interface Operation {
@@ -28,26 +26,10 @@ const NOT_COLLECTIONS = ['/v1/admin/ledger/check'];
 
 /** The routes Nest registers, as OpenAPI spells them, less the controllers excluded from the document. */
 function servedRoutes(app: NestFastifyApplication): string[] {
-  const routes: string[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
-      if (!controller || Reflect.getMetadata(DECORATORS.API_EXCLUDE_CONTROLLER, controller)?.[0]) continue;
-      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      for (const name of new MetadataScanner().getAllMethodNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[name];
-        if (typeof handler !== 'function') continue;
-        const path = Reflect.getMetadata(PATH_METADATA, handler);
-        if (path === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const full = `/${[base, String(path)].filter((part) => part && part !== '/').join('/')}`
-          .replace(/\/+/g, '/')
-          .replace(/:([A-Za-z_]+)/g, '{$1}');
-        routes.push(`${method} ${full}`);
-      }
-    }
-  }
-  return routes.sort();
+  return controllerRoutes(app)
+    .filter(({ controller }) => !Reflect.getMetadata(DECORATORS.API_EXCLUDE_CONTROLLER, controller)?.[0])
+    .map(({ method, path }) => `${method} ${path.replace(/:([A-Za-z_]+)/g, '{$1}')}`)
+    .sort();
 }
 
 function operationsOf(document: Schema): Operation[] {

@@ -2,9 +2,7 @@
 // route that is not public answers 401 without a credential and 401 with a forged one; and that
 // idempotency is bound to every POST route with a principal and to no other, so GETs do not pay for it.
 // Real: the api's full module graph and HTTP stack, MariaDB, Redis.
-import { RequestMethod } from '@nestjs/common';
-import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -17,6 +15,7 @@ import {
 } from '@danbao/platform';
 import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
+import { controllerRoutes } from '../support/routes';
 
 interface Route {
   method: string;
@@ -30,41 +29,18 @@ interface Route {
 }
 
 function routesOf(app: NestFastifyApplication): Route[] {
-  const routes: Route[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
-      if (!controller) continue;
-      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      for (const name of new MetadataScanner().getAllMethodNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[name];
-        if (typeof handler !== 'function') continue;
-        const path = Reflect.getMetadata(PATH_METADATA, handler);
-        if (path === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const roles =
-          Reflect.getMetadata(ROLES_METADATA, handler) ?? Reflect.getMetadata(ROLES_METADATA, controller);
-        const isPublic = Boolean(
-          Reflect.getMetadata(PUBLIC_METADATA, handler) ?? Reflect.getMetadata(PUBLIC_METADATA, controller),
-        );
-        const sessionCookie =
-          Reflect.getMetadata(SESSION_COOKIE_METADATA, handler) ??
-          Reflect.getMetadata(SESSION_COOKIE_METADATA, controller);
-        routes.push({
-          method,
-          path: `/${[base, String(path)].filter((part) => part && part !== '/').join('/')}`.replace(
-            /\/+/g,
-            '/',
-          ),
-          roles,
-          isPublic,
-          sessionCookie,
-          interceptors: Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [],
-        });
-      }
-    }
-  }
-  return routes;
+  return controllerRoutes(app).map(({ method, path, controller, handler }) => ({
+    method,
+    path,
+    roles: Reflect.getMetadata(ROLES_METADATA, handler) ?? Reflect.getMetadata(ROLES_METADATA, controller),
+    isPublic: Boolean(
+      Reflect.getMetadata(PUBLIC_METADATA, handler) ?? Reflect.getMetadata(PUBLIC_METADATA, controller),
+    ),
+    sessionCookie:
+      Reflect.getMetadata(SESSION_COOKIE_METADATA, handler) ??
+      Reflect.getMetadata(SESSION_COOKIE_METADATA, controller),
+    interceptors: Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [],
+  }));
 }
 
 describe('route inventory', () => {
