@@ -9,16 +9,7 @@ import { DataSource } from 'typeorm';
 import { AdminAccounts, AdminService, SignInLimiter } from '@danbao/admins';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { ApiKeyService, createRedis, databaseOf, TokenService } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { REDIS_URL, Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { COMMANDS } from '../../apps/api/src/cli';
 
@@ -26,14 +17,13 @@ const BOOTSTRAP = { email: 'Ops@Example.com', password: 'bootstrap password 1' }
 const EIGHT_HOURS_MS = 8 * 3600 * 1000;
 
 describe('admins', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
   let tokens: TokenService;
   let apiKey: string;
-  const prefix = testQueuePrefix();
   const redis = createRedis(REDIS_URL);
-  const limiter = new SignInLimiter(redis, prefix);
+  let limiter: SignInLimiter;
   const http = () => request(app.getHttpServer());
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
   const signIn = (email: string, password: string) =>
@@ -41,15 +31,14 @@ describe('admins', () => {
   let adminToken: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(
-      AppModule.forRoot(
-        testConfig(database.databaseUrl, prefix, {
-          DANBAO_BOOTSTRAP_ADMIN: `${BOOTSTRAP.email}:${BOOTSTRAP.password}`,
-          PUBLIC_URL: 'https://danbao.example',
-        }),
-      ),
-    );
+    stack = await startStack(AppModule.forRoot, {
+      overrides: {
+        DANBAO_BOOTSTRAP_ADMIN: `${BOOTSTRAP.email}:${BOOTSTRAP.password}`,
+        PUBLIC_URL: 'https://danbao.example',
+      },
+    });
+    app = stack.app;
+    limiter = new SignInLimiter(redis, stack.prefix);
     dataSource = app.get(DataSource);
     tokens = app.get(TokenService);
     apiKey = (await app.get(ApiKeyService).create('admins')).key;
@@ -57,10 +46,8 @@ describe('admins', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
     redis.disconnect();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const bootstrapAdmin = async () =>
@@ -418,7 +405,7 @@ describe('admins', () => {
         return true;
       });
       const previous = process.env.DATABASE_URL;
-      process.env.DATABASE_URL = database.databaseUrl;
+      process.env.DATABASE_URL = stack.database.databaseUrl;
       try {
         expect(await COMMANDS['ledger:check'].run(['--json'])).toBe(1);
       } finally {

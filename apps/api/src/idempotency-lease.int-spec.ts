@@ -8,36 +8,24 @@ import { DataSource } from 'typeorm';
 import { CheckoutService } from '@danbao/checkout';
 import { LedgerService } from '@danbao/ledger';
 import { ApiKeyService, IDEMPOTENCY_LEASE, IdempotencyService, principalKey } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  REDIS_URL,
-  TestDatabase,
-  testConfig,
-  testQueuePrefix,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from './app.module';
 
 const LEASE_MS = 600;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('an Idempotency-Key whose first request outlives the lease window', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
   let apiKey: string;
   let apiKeyId: string;
-  const prefix = testQueuePrefix();
   // Opens a gate a failed test left closed, so that the app can close.
   let openGate = () => {};
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    app = await createTestApp(AppModule.forRoot(testConfig(database.databaseUrl, prefix)), {
-      overrides: [[IDEMPOTENCY_LEASE, LEASE_MS]],
-    });
+    stack = await startStack(AppModule.forRoot, { app: { overrides: [[IDEMPOTENCY_LEASE, LEASE_MS]] } });
+    app = stack.app;
     dataSource = app.get(DataSource);
     const created = await app.get(ApiKeyService).create('lease test');
     apiKey = created.key;
@@ -53,9 +41,7 @@ describe('an Idempotency-Key whose first request outlives the lease window', () 
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(REDIS_URL, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const orderBody = (buyer: string) => ({

@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
 import { RunningProcess, startProcess } from './processes';
-import { createTestApp, deleteQueueKeys } from './test-app';
+import { createTestApp, deleteQueueKeys, TestAppOptions } from './test-app';
 import { testConfig, testProcessEnv } from './test-config';
 import { createTestDatabase, REDIS_URL, TestDatabase, testQueuePrefix } from './test-database';
 
@@ -13,6 +13,8 @@ export interface StackOptions {
   listen?: boolean;
   /** Start a worker process; an object is extra environment for the worker alone. */
   worker?: boolean | Record<string, string>;
+  /** How the in-process app is made (a replaced logger, providers replaced by a value). */
+  app?: TestAppOptions;
 }
 
 export interface Stack {
@@ -58,7 +60,7 @@ export async function startStack(
   try {
     database = await createTestDatabase(allMigrations);
     const config = testConfig(database.databaseUrl, prefix, overrides);
-    app = await createTestApp(rootModule(config));
+    app = await createTestApp(rootModule(config), options.app);
     if (port !== undefined) await app.listen({ port, host: '127.0.0.1' });
     if (options.worker) {
       const extra = options.worker === true ? {} : options.worker;
