@@ -6,15 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import request from 'supertest';
 import { HELMET_OPTIONS, helmetHeaders, Public } from '@danbao/platform';
-import { allMigrations } from '@danbao/schema';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteQueueKeys,
-  testConfig,
-  testQueuePrefix,
-  TestDatabase,
-} from '@danbao/testing';
+import { Stack, startStack } from '@danbao/testing';
 import { AppModule } from './app.module';
 
 class FixtureDto {
@@ -63,22 +55,20 @@ const API_SECURITY_HEADERS = {
 class FixtureModule {}
 
 describe('HTTP stack', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let app: NestFastifyApplication;
-  const prefix = testQueuePrefix();
 
   beforeAll(async () => {
-    database = await createTestDatabase(allMigrations);
-    const config = testConfig(database.databaseUrl, prefix);
-    @Module({ imports: [AppModule.forRoot(config), FixtureModule] })
-    class TestRoot {}
-    app = await createTestApp(TestRoot);
+    stack = await startStack((config) => {
+      @Module({ imports: [AppModule.forRoot(config), FixtureModule] })
+      class TestRoot {}
+      return TestRoot;
+    });
+    app = stack.app;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteQueueKeys(testConfig(database.databaseUrl, prefix).redisUrl, prefix);
-    await database?.drop();
+    await stack?.stop();
   });
 
   const server = () => app.getHttpServer();
