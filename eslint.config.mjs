@@ -34,8 +34,10 @@ const ALLOWED = {
   // Payment channels and refunds through them; owns the channel:* and suspense:* postings.
   channels: ['money', 'ledger', 'platform', 'notifications'],
   // Checkout never posts to the ledger: escrow owns money entering escrow (issue 10, seam 2).
-  checkout: ['money', 'platform', 'orders', 'escrow', 'channels'],
-  escrow: ['money', 'ledger', 'platform', 'orders', 'notifications', 'channels'],
+  // Channel notifications of payouts are applied by settlement.
+  checkout: ['money', 'platform', 'orders', 'escrow', 'channels', 'settlement'],
+  // A refund after release takes the money back from the seller through settlement.
+  escrow: ['money', 'ledger', 'platform', 'orders', 'notifications', 'channels', 'settlement'],
   notifications: ['platform'],
   // Admins, their passwords and sign-in: nothing of the domain, only the platform (audit log, tokens).
   admins: ['platform'],
@@ -50,10 +52,12 @@ const ALLOWED = {
     'channels',
     'admins',
     'disputes',
+    'settlement',
   ],
   // Disputes move money only through escrow (freeze, unfreeze, resolve); they never post.
   disputes: ['money', 'platform', 'orders', 'escrow', 'notifications'],
-  settlement: ['money', 'ledger', 'platform'],
+  // Seller balances and payouts: posts seller:* moves, pays out through the channels, records payout.* events.
+  settlement: ['money', 'ledger', 'platform', 'notifications', 'channels'],
   testing: LIBS.filter((lib) => lib !== 'testing'),
 };
 

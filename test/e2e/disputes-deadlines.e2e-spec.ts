@@ -110,7 +110,7 @@ describe('disputes: deadlines', () => {
     });
     await h.waitForRefunded(order, 3_000n);
     // 4,000 released at 2 %: fee 80, net 3,920.
-    expect(await h.sellerAvailable(order)).toBe(3_920n);
+    expect(await h.sellerIncoming(order)).toBe(3_920n);
     expect(await h.feeOf(order)).toBe(80n);
     expect(await h.escrowBalance(order)).toBe(0n);
     expect(await h.sandboxRefunds(order)).toEqual([
@@ -145,7 +145,7 @@ describe('disputes: deadlines', () => {
     );
     expect(released).toMatchObject({ status: 'released', fee: '100', released: '4900' });
     expect(Date.now()).toBeGreaterThanOrEqual(closedAt + leftMs);
-    expect(await h.sellerAvailable(order)).toBe(4_900n);
+    expect(await h.sellerIncoming(order)).toBe(4_900n);
     expect(await h.escrowBalance(order)).toBe(0n);
   });
 

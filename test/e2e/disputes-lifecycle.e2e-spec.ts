@@ -61,7 +61,7 @@ describe('disputes: lifecycle and money', () => {
     const hold = await h.waitForRefunded(order, 10_000n);
     expect(hold).toMatchObject({ status: 'refunded', refunded: '10000', released: '0', fee: '0' });
     expect(await h.escrowBalance(order)).toBe(0n);
-    expect(await h.sellerAvailable(order)).toBe(0n);
+    expect(await h.sellerIncoming(order)).toBe(0n);
     expect(await h.feeOf(order)).toBe(0n);
     expect(await h.channelNet(order)).toBe(0n);
     expect(await h.sandboxRefunds(order)).toEqual([
@@ -90,7 +90,7 @@ describe('disputes: lifecycle and money', () => {
     // 6,000 released at 2 %: fee 120 (not 200, the fee of the whole), the seller gets 5,880.
     expect(await h.hold(order)).toMatchObject({ status: 'partially_refunded', fee: '120', released: '5880' });
     expect(await h.feeOf(order)).toBe(120n);
-    expect(await h.sellerAvailable(order)).toBe(5_880n);
+    expect(await h.sellerIncoming(order)).toBe(5_880n);
     expect(await h.escrowBalance(order)).toBe(0n);
     expect(await h.channelNet(order)).toBe(-6_000n);
     expect(await h.sandboxRefunds(order)).toEqual([
@@ -190,7 +190,7 @@ describe('disputes: lifecycle and money', () => {
       });
       await h.waitForRefunded(order, 3_000n);
       expect(await h.escrowBalance(order)).toBe(0n);
-      expect(await h.sellerAvailable(order)).toBe(0n);
+      expect(await h.sellerIncoming(order)).toBe(0n);
       expect(await h.sandboxRefunds(order)).toEqual([
         expect.objectContaining({ amount: '3000', result: 'succeeded' }),
       ]);
@@ -207,7 +207,7 @@ describe('disputes: lifecycle and money', () => {
       });
       // 3,000 at 3 %: fee 90, net 2,910, posted in the ruling's transaction.
       expect(await h.hold(order)).toMatchObject({ status: 'released', fee: '90', released: '2910' });
-      expect(await h.sellerAvailable(order)).toBe(2_910n);
+      expect(await h.sellerIncoming(order)).toBe(2_910n);
       expect(await h.feeOf(order)).toBe(90n);
       expect(await h.escrowBalance(order)).toBe(0n);
       expect(await h.sandboxRefunds(order)).toEqual([]);
@@ -229,7 +229,7 @@ describe('disputes: lifecycle and money', () => {
       });
       await h.waitForRefunded(order, 1_000n);
       // 2,000 released at 3 %: fee 60, net 1,940.
-      expect(await h.sellerAvailable(order)).toBe(1_940n);
+      expect(await h.sellerIncoming(order)).toBe(1_940n);
       expect(await h.feeOf(order)).toBe(60n);
       expect(await h.escrowBalance(order)).toBe(0n);
     });

@@ -63,12 +63,12 @@ describe('disputes: races, bad input, authorization', () => {
             (hold) => hold.status === 'released',
             20_000,
           );
-          expect(await h.sellerAvailable(order)).toBe(1_960n);
+          expect(await h.sellerIncoming(order)).toBe(1_960n);
         } else {
           expect(confirm.body.error.code).toBe('order_in_dispute');
           expect(await h.hold(order)).toMatchObject({ status: 'frozen', confirmed_at: null });
           // Never money in the seller's available balance for an order with an open dispute.
-          expect(await h.sellerAvailable(order)).toBe(0n);
+          expect(await h.sellerIncoming(order)).toBe(0n);
           await h.act(open.body.id, 'withdraw', h.buyerOf(order)).expect(200);
         }
       }
@@ -106,11 +106,11 @@ describe('disputes: races, bad input, authorization', () => {
         const kinds = await h.kinds(order);
         if (winner === refund) {
           await h.waitForRefunded(order, 4_000n);
-          expect(await h.sellerAvailable(order)).toBe(0n);
+          expect(await h.sellerIncoming(order)).toBe(0n);
           expect(await h.sandboxRefunds(order)).toHaveLength(1);
           expect(kinds).toEqual(['payment']);
         } else {
-          expect(await h.sellerAvailable(order)).toBe(3_920n);
+          expect(await h.sellerIncoming(order)).toBe(3_920n);
           expect(await h.sandboxRefunds(order)).toEqual([]);
           expect(kinds).toEqual(['payment', 'release']);
         }
@@ -182,7 +182,7 @@ describe('disputes: races, bad input, authorization', () => {
       expect(completed.status).toBe(409);
       expect(completed.body.error.code).toBe('hold_already_released');
       expect(await disputesOf(order)).toEqual([]);
-      expect(await h.sellerAvailable(order)).toBe(882n);
+      expect(await h.sellerIncoming(order)).toBe(882n);
     });
 
     it('refuses a rejection without a message, and a return shipment without a tracking number', async () => {

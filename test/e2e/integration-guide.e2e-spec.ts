@@ -137,7 +137,7 @@ describe('docs/integration-guide.md', () => {
     expect(output).toMatch(/"fee": 40,/);
 
     const ledger = new LedgerService(databaseOf(dataSource));
-    expect(await ledger.balance(Accounts.sellerAvailable('seller_7'), 'CNY')).toBe(1959n);
+    expect(await ledger.balance(Accounts.sellerIncoming('seller_7'), 'CNY')).toBe(1959n);
     expect(await ledger.balance(Accounts.platformFees(), 'CNY')).toBe(40n);
     expect(await ledger.balance(Accounts.escrow(orderId), 'CNY')).toBe(0n);
     const check = await ledger.check();

@@ -207,7 +207,7 @@ describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
       );
       expect(released.status).toBe('released');
       // 19,999 at 3 %: fee 599.97 → 600, the seller gets 19,399; once.
-      expect(await ledger.balance(Accounts.sellerAvailable(order.sellerId), 'CNY')).toBe(19_399n);
+      expect(await ledger.balance(Accounts.sellerIncoming(order.sellerId), 'CNY')).toBe(19_399n);
       expect(await releases(order)).toHaveLength(1);
 
       const after = await http().post(url).set(buyerOf(order));
@@ -219,7 +219,7 @@ describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
       expect(replay.body).toEqual(first.body);
       const [order_] = await dataSource.query('SELECT status FROM orders WHERE id = ?', [order.orderId]);
       expect(order_.status).toBe('completed');
-      expect(await ledger.balance(Accounts.sellerAvailable(order.sellerId), 'CNY')).toBe(19_399n);
+      expect(await ledger.balance(Accounts.sellerIncoming(order.sellerId), 'CNY')).toBe(19_399n);
     });
 
     it('writes order.shipped and order.completed showing the order as GET does, latest payment included', async () => {
@@ -277,7 +277,7 @@ describe('escrow over HTTP (shipments, receipt, deadlines)', () => {
         (row) => row.status === 'released',
       );
       expect(await releases(order)).toHaveLength(1);
-      expect(await ledger.balance(Accounts.sellerAvailable(order.sellerId), 'CNY')).toBe(4900n);
+      expect(await ledger.balance(Accounts.sellerIncoming(order.sellerId), 'CNY')).toBe(4900n);
     });
 
     it('answers 409 order_in_dispute while the hold is frozen, and moves nothing', async () => {

@@ -143,7 +143,7 @@ describe('release workers: exactly once', () => {
         orders.map((order) => order.orderId),
       ),
     ).toBe(20);
-    expect(await ledger.balance(Accounts.sellerAvailable('seller_race'), 'CNY')).toBe(20n * 9_800n);
+    expect(await ledger.balance(Accounts.sellerIncoming('seller_race'), 'CNY')).toBe(20n * 9_800n);
     // Of the 220 jobs, exactly one per hold released it; the others found it released.
     const ids = [...new Set(jobs.map((job) => job.id!))];
     const done = await Promise.all(ids.map(async (id) => (await payments.getJob(id))!));
@@ -177,7 +177,7 @@ describe('release workers: exactly once', () => {
     expect(retried.returnvalue).toEqual({ status: 'skipped', reason: 'already_released' });
     expect(await releaseCount([order])).toBe(1);
     expect(await eventCount('hold.released', [order.holdId])).toBe(1);
-    expect(await ledger.balance(Accounts.sellerAvailable(order.sellerId), 'CNY')).toBe(9_800n);
+    expect(await ledger.balance(Accounts.sellerIncoming(order.sellerId), 'CNY')).toBe(9_800n);
   });
 
   it('releases on retry when a worker is killed before the commit', async () => {
@@ -201,6 +201,6 @@ describe('release workers: exactly once', () => {
     expect((await payments.getJob(job.id!))!.returnvalue).toMatchObject({ status: 'released' });
     expect(await holdStatus(order)).toBe('released');
     expect(await releaseCount([order])).toBe(1);
-    expect(await ledger.balance(Accounts.sellerAvailable(order.sellerId), 'CNY')).toBe(9_800n);
+    expect(await ledger.balance(Accounts.sellerIncoming(order.sellerId), 'CNY')).toBe(9_800n);
   });
 });

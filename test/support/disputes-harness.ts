@@ -1,3 +1,4 @@
+import { settlementReconcilers } from '@danbao/settlement';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -64,7 +65,10 @@ export class DisputeHarness {
 
   /** The books balance, suspense included, and every escrow account holds what its hold still owes. */
   async expectCleanBooks(): Promise<void> {
-    const report = await this.ledger.check(undefined, [this.app.get(RefundService).suspenseReconciler]);
+    const report = await this.ledger.check(undefined, [
+      this.app.get(RefundService).suspenseReconciler,
+      ...settlementReconcilers(this.ledger),
+    ]);
     expect(report.violations).toEqual([]);
     expect(report.balanced).toBe(true);
   }
@@ -179,8 +183,8 @@ export class DisputeHarness {
     return this.ledger.balance(Accounts.escrow(order.orderId), order.currency);
   }
 
-  sellerAvailable(order: PaidOrder) {
-    return this.ledger.balance(Accounts.sellerAvailable(order.sellerId), order.currency);
+  sellerIncoming(order: PaidOrder) {
+    return this.ledger.balance(Accounts.sellerIncoming(order.sellerId), order.currency);
   }
 
   /** The fee posted for this order's release (platform:fees is shared by every order). */

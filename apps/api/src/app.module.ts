@@ -18,6 +18,7 @@ import { EscrowHttpModule } from './escrow/escrow-http.module';
 import { EventsController } from './events/events.controller';
 import { OrderPresenter } from './orders/order.presenter';
 import { OrdersController } from './orders/orders.controller';
+import { SettlementHttpModule } from './settlement/settlement-http.module';
 
 /** The HTTP api: thin controllers over the domain libs. */
 @Module({})
@@ -35,6 +36,7 @@ export class AppModule {
         DisputesHttpModule,
         AdminHttpModule,
         ConsoleModule,
+        SettlementHttpModule,
       ],
       controllers: [
         AdminPaymentsController,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { AdminAccounts } from '@danbao/admins';
 import { suspenseReconciler } from '@danbao/channels';
+import { settlementReconcilers } from '@danbao/settlement';
 import { formatLedgerCheckReport, LedgerService } from '@danbao/ledger';
 import {
   ApiKeyService,
@@ -130,7 +131,10 @@ async function apiKeyRevoke(args: string[]): Promise<number> {
 async function ledgerCheck(args: string[]): Promise<number> {
   return withDatabase(async (db) => {
     const ledger = new LedgerService(db);
-    const report = await ledger.check(undefined, [suspenseReconciler(ledger)]);
+    const report = await ledger.check(undefined, [
+      suspenseReconciler(ledger),
+      ...settlementReconcilers(ledger),
+    ]);
     process.stdout.write(
       args.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : formatLedgerCheckReport(report),
     );

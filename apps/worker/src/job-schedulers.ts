@@ -13,7 +13,7 @@ export const schedulerId = (handler: JobHandler): string => `every:${handler.job
 
 /**
  * The repeatable jobs of the platform (BullMQ job schedulers, one per handler that sets
- * `repeatEveryMs`: the sweeps). Redis may lose them (a restart without persistence, FLUSHALL),
+ * `repeatEveryMs`, the sweeps, or `repeatPattern`, the daily payout run). Redis may lose them (a restart without persistence, FLUSHALL),
  * so every worker registers them at boot, again whenever its Redis connection comes back, and
  * checks every SWEEP_INTERVAL that they still exist. Registering is an upsert by id.
  */
@@ -33,12 +33,16 @@ export class JobSchedulers implements OnApplicationBootstrap, BeforeApplicationS
   async ensure(): Promise<number> {
     let created = 0;
     for (const handler of this.handlers) {
-      if (!handler.repeatEveryMs) continue;
+      if (!handler.repeatEveryMs && !handler.repeatPattern) continue;
       const queue = this.queues.get(handler.queue);
-      if (await queue.getJobScheduler(schedulerId(handler))) continue;
+      const existing = await queue.getJobScheduler(schedulerId(handler));
+      // A pattern that changed (PAYOUT_RUN_AT) replaces the stored one; an interval is kept as it is.
+      if (existing && (!handler.repeatPattern || existing.pattern === handler.repeatPattern)) continue;
       await queue.upsertJobScheduler(
         schedulerId(handler),
-        { every: handler.repeatEveryMs },
+        handler.repeatPattern
+          ? { pattern: handler.repeatPattern, tz: 'UTC' }
+          : { every: handler.repeatEveryMs },
         { name: handler.jobName, opts: { removeOnComplete: 100, removeOnFail: 1000 } },
       );
       created += 1;

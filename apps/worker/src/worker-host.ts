@@ -20,6 +20,7 @@ export const QUEUE_CONCURRENCY: Record<string, number> = {
   notifications: 16,
   system: 4,
   'sandbox-channel': 16,
+  settlement: 8,
 };
 
 /**

@@ -12,12 +12,19 @@ import {
   PlatformModule,
 } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
+import { SettlementModule } from '@danbao/settlement';
 import { CheckoutSweepHandler, ExpireCheckoutSessionHandler, IdempotencyPurgeHandler } from './checkout-jobs';
 import { DisputeDeadlineJobHandler, DisputeSweepJobHandler } from './handlers/dispute.handlers';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
 import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
 import { ReleaseBatcher } from './handlers/release-batcher';
 import { ReceiptDeadlineJobHandler, ReleaseJobHandler } from './handlers/release.handlers';
+import {
+  MatureJobHandler,
+  PayoutRunJobHandler,
+  SendPayoutJobHandler,
+  SettlementSweepJobHandler,
+} from './handlers/settlement.handlers';
 import { EscrowSweepJobHandler } from './handlers/sweep.handler';
 import { JobSchedulers } from './job-schedulers';
 import { JOB_HANDLERS, WorkerHost } from './worker-host';
@@ -36,6 +43,10 @@ const HANDLER_CLASSES = [
   IdempotencyPurgeHandler,
   DisputeDeadlineJobHandler,
   DisputeSweepJobHandler,
+  MatureJobHandler,
+  SendPayoutJobHandler,
+  PayoutRunJobHandler,
+  SettlementSweepJobHandler,
 ];
 
 /** The worker process: BullMQ processors over the same domain services the api calls. */
@@ -50,6 +61,7 @@ export class WorkerModule {
         NotificationsModule,
         CheckoutModule,
         DisputesModule,
+        SettlementModule,
       ],
       providers: [
         IdempotencyService,

@@ -7,6 +7,7 @@ export type { RefundOutcome, RefundRetryRefusal } from './refund.service';
 export { toRefundObject } from './refund.types';
 export type { Refund, RefundObject, RefundResult, RefundSource, RefundStatus } from './refund.types';
 export {
+  PAYOUT_FAILS_SELLER_SUFFIX,
   REFUND_FAILS_CARD_LAST4,
   SANDBOX_CHANNEL_NAME,
   SANDBOX_DELIVER_JOB,

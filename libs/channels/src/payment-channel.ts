@@ -31,6 +31,12 @@ export interface PaymentChannel {
    * `refund.succeeded` or `refund.failed`.
    */
   refund(refund: { id: string; paymentId: string; amount: bigint; currency: string }): Promise<void>;
+  /**
+   * Asks the channel to transfer a payout to the seller's bank; called after the payout's row
+   * committed. The payout id is the channel's idempotency key: asking twice pays once. The result
+   * arrives as `payout.paid` or `payout.failed`.
+   */
+  payout(payout: { id: string; sellerId: string; amount: bigint; currency: string }): Promise<void>;
   /** Asks the channel for a payment's result (a payment stuck in processing). */
   paymentResult(paymentId: string): Promise<ChannelPaymentResult>;
 }
@@ -66,6 +72,11 @@ export class PaymentChannels {
     const channel = this.byName.get(name);
     if (!channel) throw new Error(`Payment channel ${name} is not configured in this deployment.`);
     return channel;
+  }
+
+  /** The channel that pays sellers' payouts to their banks (the sandbox for now). */
+  forPayouts(): PaymentChannel {
+    return this.channels[0];
   }
 
   /** The channel that takes the hosted checkout's card form (the sandbox acquirer for now). */

@@ -135,7 +135,7 @@ export class RefundRepository {
   async suspenseOwed(tx: Tx): Promise<Map<string, { amount: bigint; currency: string }>> {
     const rows = await tx.query<{ payment_id: string; currency: string; owed: string }[]>(
       `SELECT f.payment_id, f.currency, SUM(f.amount) AS owed FROM refunds f
-       WHERE f.source = 'suspense' AND f.status IN ('requested', 'failed')
+       WHERE f.source IN ('suspense', 'released') AND f.status IN ('requested', 'failed')
          AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.retry_of = f.id)
        GROUP BY f.payment_id, f.currency`,
     );

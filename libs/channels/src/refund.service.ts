@@ -221,7 +221,7 @@ export class RefundService {
     }
     const failureCode = result.succeeded ? null : (result.failureCode ?? 'refund_failed');
     await this.refunds.finish(tx, refund.id, status, result.channelReference, failureCode, now);
-    if (result.succeeded && refund.source === 'suspense') {
+    if (result.succeeded && refund.source !== 'escrow') {
       await this.ledger.post(tx, {
         reference: `refund:${refund.id}`,
         kind: 'refund',

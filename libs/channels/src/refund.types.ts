@@ -2,10 +2,12 @@ import { toJsonAmount } from '@danbao/money';
 
 export type RefundStatus = 'requested' | 'succeeded' | 'failed';
 /**
- * Where a refund's money waits until the channel confirms it: `suspense` (a captured payment no
- * order could take; this lib books it out) or `escrow` (an order's held funds; escrow books it out).
+ * Where a refund's money came from: `suspense` (a captured payment no order could take), `escrow`
+ * (an order's held funds; escrow books it out) or `released` (money already released to the seller,
+ * taken back by settlement into `suspense:<payment>`). Suspense and released refunds wait in
+ * `suspense:<payment>` until the channel confirms them, and this lib books them out.
  */
-export type RefundSource = 'suspense' | 'escrow';
+export type RefundSource = 'suspense' | 'escrow' | 'released';
 
 export interface Refund {
   id: string;

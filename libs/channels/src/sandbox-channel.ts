@@ -67,6 +67,12 @@ export function sandboxBehaviour(digits: string): CardBehaviour {
  */
 export const REFUND_FAILS_CARD_LAST4 = '5126';
 
+/**
+ * The sandbox bank refuses a payout to a seller whose id ends with this (`account_closed`), so that
+ * a failed payout can be tested end to end.
+ */
+export const PAYOUT_FAILS_SELLER_SUFFIX = '_bank_closed';
+
 interface ChargeRow {
   id: string;
   amount: string;
@@ -84,8 +90,8 @@ const DELIVERY_OPTIONS = {
 };
 
 /**
- * A built-in acquirer that behaves like a remote one: it keeps its own record of every charge and
- * refund (deduplicated by our payment or refund id, as a real acquirer's idempotency key), and
+ * A built-in acquirer that behaves like a remote one: it keeps its own record of every charge,
+ * refund and payout (deduplicated by our payment or refund id, as a real acquirer's idempotency key), and
  * answers later and asynchronously by POSTing a signed notification to our notification endpoint,
  * retrying until it is accepted. It is a test channel: it moves no real money.
  */
@@ -182,6 +188,33 @@ export class SandboxChannel implements PaymentChannel {
     await this.deliver(notification, notification.id, 100);
   }
 
+  async payout(payout: { id: string; sellerId: string; amount: bigint; currency: string }): Promise<void> {
+    const [decided] = await this.db.query<ChargeRow[]>(
+      "SELECT * FROM sandbox_charges WHERE kind = 'payout' AND reference = ?",
+      [payout.id],
+    );
+    const failureCode = payout.sellerId.endsWith(PAYOUT_FAILS_SELLER_SUFFIX) ? 'account_closed' : null;
+    const transferId =
+      decided?.id ??
+      (await this.record('payout', payout.id, payout, {
+        paymentReference: payout.sellerId,
+        cardLast4: null,
+        result: failureCode ? 'failed' : 'succeeded',
+        failureCode,
+      }));
+    if (transferId === undefined) return; // decided by a concurrent call, which answers
+    // Asked again (its answer was lost), it answers again with what it decided then.
+    const failed = decided ? decided.result === 'failed' : failureCode !== null;
+    const notification = this.notification(
+      failed ? 'payout.failed' : 'payout.paid',
+      payout.id,
+      decided ? { amount: BigInt(decided.amount), currency: decided.currency } : payout,
+      transferId,
+      decided ? decided.failure_code : failureCode,
+    );
+    await this.deliver(notification, notification.id, 100);
+  }
+
   async paymentResult(paymentId: string): Promise<ChannelPaymentResult> {
     const [charge] = await this.db.query<ChargeRow[]>(
       "SELECT * FROM sandbox_charges WHERE kind = 'payment' AND reference = ?",
@@ -202,7 +235,7 @@ export class SandboxChannel implements PaymentChannel {
    * when this id was recorded before (asked twice: nothing new happens).
    */
   private async record(
-    kind: 'payment' | 'refund',
+    kind: 'payment' | 'refund' | 'payout',
     reference: string,
     money: { amount: bigint; currency: string },
     outcome: {
@@ -212,7 +245,7 @@ export class SandboxChannel implements PaymentChannel {
       failureCode: string | null;
     },
   ): Promise<string | undefined> {
-    const id = newId(kind === 'payment' ? 'ch' : 're');
+    const id = newId(kind === 'payment' ? 'ch' : kind === 'refund' ? 're' : 'tr');
     try {
       await this.db.query(
         `INSERT INTO sandbox_charges (id, kind, reference, payment_reference, amount, currency, card_last4, result, failure_code, created_at)

@@ -1,3 +1,4 @@
+import { SettlementModule } from '@danbao/settlement';
 import { Module } from '@nestjs/common';
 import { ChannelsModule } from '@danbao/channels';
 import { EscrowModule } from '@danbao/escrow';
@@ -7,7 +8,7 @@ import { NotificationIntakeService } from './notification-intake.service';
 import { OrderCreationBatcher } from './order-creation.batcher';
 
 @Module({
-  imports: [OrdersModule, EscrowModule, ChannelsModule],
+  imports: [OrdersModule, EscrowModule, ChannelsModule, SettlementModule],
   providers: [CheckoutService, OrderCreationBatcher, NotificationIntakeService],
   exports: [CheckoutService, NotificationIntakeService, ChannelsModule],
 })

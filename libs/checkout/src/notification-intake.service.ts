@@ -13,6 +13,7 @@ import { HoldResolutionService } from '@danbao/escrow';
 import { NotificationRejectedError, UnknownChannelError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
 import { PaymentChannels, type Refund, RefundService, verifySignature } from '@danbao/channels';
+import { PayoutService } from '@danbao/settlement';
 
 export interface IntakeResult {
   id: string;
@@ -165,6 +166,7 @@ export class NotificationIntakeService {
     @Inject(RefundService) private readonly refunds: RefundService,
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
     @Inject(HoldResolutionService) private readonly holdResolution: HoldResolutionService,
+    @Inject(PayoutService) private readonly payouts: PayoutService,
   ) {}
 
   async receive(
@@ -294,8 +296,20 @@ export class NotificationIntakeService {
         }
         return { result: answer(applied.outcome, applied.reviewReason) };
       }
+      case 'payout.paid':
+      case 'payout.failed': {
+        const result = paymentResultOf(notification, channel);
+        if (!result) return { result: answer('flagged', 'amount_mismatch') };
+        const payout = await this.payouts.find(notification.data.reference);
+        // Only the payout's own channel may answer for it.
+        if (payout && payout.channel !== channel) return { result: answer('flagged', 'channel_mismatch') };
+        const applied = await this.payouts.applyResult(tx, notification.data.reference, {
+          ...result,
+          succeeded: notification.type === 'payout.paid',
+        });
+        return { result: answer(applied.outcome, applied.reviewReason) };
+      }
       default:
-        // Payout results come with payouts; until then they are kept for review.
         return { result: answer('flagged', 'unsupported_type') };
     }
   }

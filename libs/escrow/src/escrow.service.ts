@@ -79,6 +79,19 @@ export class EscrowService {
     return new Map(holds.map((hold) => [hold.orderId, hold]));
   }
 
+  /**
+   * What is held in escrow for a seller's open orders (holds `held` or `frozen`), per currency: the
+   * `pending` of the seller's balance.
+   */
+  async pendingBySeller(sellerId: string, tx: Tx = this.db): Promise<Map<string, bigint>> {
+    const rows = await tx.query<{ currency: string; pending: string }[]>(
+      `SELECT currency, SUM(amount - refunded) AS pending FROM holds
+       WHERE seller_id = ? AND status IN ('held', 'frozen') GROUP BY currency`,
+      [sellerId],
+    );
+    return new Map(rows.map((row) => [row.currency, BigInt(row.pending)]));
+  }
+
   async findHold(id: string, tx: Tx = this.db): Promise<Hold | undefined> {
     return this.holds.findById(tx, id);
   }

@@ -106,8 +106,16 @@ describe('ReleaseService (batched releases)', () => {
     const outcomes = await sut.releaseBatch(refs(orders));
 
     // 12,345 × 2.5 % = 308.625 → 309 (half-up); the seller gets the rest.
-    expect([...outcomes.values()]).toEqual(Array(20).fill({ status: 'released', fee: 309n, net: 12_036n }));
-    expect(await ledger.balance(Accounts.sellerAvailable('seller_batch'), 'CNY')).toBe(20n * 12_036n);
+    expect([...outcomes.values()]).toEqual(
+      Array(20).fill({
+        status: 'released',
+        fee: 309n,
+        net: 12_036n,
+        sellerId: 'seller_batch',
+        currency: 'CNY',
+      }),
+    );
+    expect(await ledger.balance(Accounts.sellerIncoming('seller_batch'), 'CNY')).toBe(20n * 12_036n);
     expect((await ledger.balance(Accounts.platformFees(), 'CNY')) - feesBefore).toBe(20n * 309n);
     for (const order of orders) {
       expect(await ledger.balance(Accounts.escrow(order.orderId), 'CNY')).toBe(0n);
@@ -146,7 +154,7 @@ describe('ReleaseService (batched releases)', () => {
     await shipOrders(dataSource, [notDue], { autoConfirmAt: new Date(Date.now() + 3_600_000) });
     await sut.releaseBatch(refs([released]));
     await dataSource.query("UPDATE holds SET status = 'frozen' WHERE id = ?", [frozen.holdId]);
-    const balanceBefore = await ledger.balance(Accounts.sellerAvailable(released.sellerId), 'CNY');
+    const balanceBefore = await ledger.balance(Accounts.sellerIncoming(released.sellerId), 'CNY');
 
     const outcomes = await sut.releaseBatch([
       ...refs([released, frozen, notDue, fresh]),
@@ -159,11 +167,17 @@ describe('ReleaseService (batched releases)', () => {
       [released.holdId]: { status: 'skipped', reason: 'already_released' },
       [frozen.holdId]: { status: 'skipped', reason: 'frozen' },
       [notDue.holdId]: { status: 'skipped', reason: 'not_due' },
-      [fresh.holdId]: { status: 'released', fee: 200n, net: 9800n },
+      [fresh.holdId]: {
+        status: 'released',
+        fee: 200n,
+        net: 9800n,
+        sellerId: fresh.sellerId,
+        currency: 'CNY',
+      },
       hold_00000000000000000000000000: { status: 'skipped', reason: 'missing' },
       [other.holdId]: { status: 'skipped', reason: 'missing' },
     });
-    expect(await ledger.balance(Accounts.sellerAvailable(released.sellerId), 'CNY')).toBe(balanceBefore);
+    expect(await ledger.balance(Accounts.sellerIncoming(released.sellerId), 'CNY')).toBe(balanceBefore);
     expect(await releaseTransactions([released, frozen, notDue, fresh].map((order) => order.orderId))).toBe(
       2,
     );
@@ -200,12 +214,12 @@ describe('ReleaseService (batched releases)', () => {
     const [free] = await shippedDue(1, { feeBps: 0, amount: 999 });
     const [all] = await shippedDue(1, { feeBps: 10_000, amount: 999 });
     const outcomes = await sut.releaseBatch(refs([free, all]));
-    expect(outcomes.get(free.holdId)).toEqual({ status: 'released', fee: 0n, net: 999n });
-    expect(outcomes.get(all.holdId)).toEqual({ status: 'released', fee: 999n, net: 0n });
+    expect(outcomes.get(free.holdId)).toMatchObject({ status: 'released', fee: 0n, net: 999n });
+    expect(outcomes.get(all.holdId)).toMatchObject({ status: 'released', fee: 999n, net: 0n });
     const legs = async (order: PaidOrder) =>
       (await ledger.findTransaction(`release:${order.holdId}`))!.entries.map((entry) => entry.account).sort();
     expect(await legs(free)).toEqual(
-      [Accounts.escrow(free.orderId), Accounts.sellerAvailable(free.sellerId)].sort(),
+      [Accounts.escrow(free.orderId), Accounts.sellerIncoming(free.sellerId)].sort(),
     );
     expect(await legs(all)).toEqual([Accounts.escrow(all.orderId), Accounts.platformFees()].sort());
   });
@@ -224,7 +238,7 @@ describe('ReleaseService (batched releases)', () => {
     expect(
       results.flatMap((map) => [...map.values()]).filter((outcome) => outcome.status === 'failed'),
     ).toEqual([]);
-    expect(await ledger.balance(Accounts.sellerAvailable('seller_race'), 'CNY')).toBe(40n * 980n);
+    expect(await ledger.balance(Accounts.sellerIncoming('seller_race'), 'CNY')).toBe(40n * 980n);
     expect(await releaseTransactions(orders.map((order) => order.orderId))).toBe(40);
     expect((await ledger.check()).balanced).toBe(true);
   });

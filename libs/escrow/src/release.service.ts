@@ -9,7 +9,7 @@ import { decideRelease, ReleaseSkip } from './hold.state';
 import { Hold, toHoldObject, toHoldSummary } from './hold.types';
 
 export type ReleaseOutcome =
-  | { status: 'released'; fee: bigint; net: bigint }
+  | { status: 'released'; fee: bigint; net: bigint; sellerId: string; currency: string }
   | { status: 'skipped'; reason: ReleaseSkip }
   | { status: 'failed'; error: Error };
 
@@ -118,7 +118,13 @@ export class ReleaseService {
       }
       const { fee, net } = splitFee(hold!.amount, hold!.feeBps);
       releasing.push({ hold: hold!, order: order!, fee, net });
-      outcomes.set(ref.holdId, { status: 'released', fee, net });
+      outcomes.set(ref.holdId, {
+        status: 'released',
+        fee,
+        net,
+        sellerId: hold!.sellerId,
+        currency: hold!.currency,
+      });
     }
     if (releasing.length === 0) return outcomes;
 
@@ -162,17 +168,27 @@ export class ReleaseService {
   }
 }
 
-/** escrow:<order> → seller:<id>:available (amount − fee) and → platform:fees (fee). */
+/**
+ * escrow:<order> → seller:<id>:incoming (amount − fee) and → platform:fees (fee). The seller's part
+ * waits in incoming for its payout delay; settlement moves it on to available. The metadata keeps
+ * gross and fee for the seller's statement.
+ */
 export function releasePosting({ hold, fee, net }: { hold: Hold; fee: bigint; net: bigint }): PostInput {
   return {
     reference: `release:${hold.id}`,
     kind: 'release',
     orderId: hold.orderId,
-    metadata: { hold_id: hold.id, fee_bps: hold.feeBps },
+    metadata: {
+      hold_id: hold.id,
+      fee_bps: hold.feeBps,
+      seller_id: hold.sellerId,
+      gross: hold.amount.toString(),
+      fee: fee.toString(),
+    },
     postings: [
       { account: Accounts.escrow(hold.orderId), currency: hold.currency, amount: -hold.amount },
       ...(net > 0n
-        ? [{ account: Accounts.sellerAvailable(hold.sellerId), currency: hold.currency, amount: net }]
+        ? [{ account: Accounts.sellerIncoming(hold.sellerId), currency: hold.currency, amount: net }]
         : []),
       ...(fee > 0n ? [{ account: Accounts.platformFees(), currency: hold.currency, amount: fee }] : []),
     ],

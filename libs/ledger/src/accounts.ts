@@ -7,10 +7,18 @@ export const Accounts = {
   channel: (name: string): string => `channel:${segment(name, 'channel name')}`,
   /** One order's held funds: one account per order, so no hot row. */
   escrow: (orderId: string): string => `escrow:${segment(orderId, 'order id')}`,
+  /** Released funds still inside the seller's payout delay (settlement moves them on to available). */
+  sellerIncoming: (sellerId: string): string => `seller:${segment(sellerId, 'seller id')}:incoming`,
   /** Released funds the seller can be paid. */
   sellerAvailable: (sellerId: string): string => `seller:${segment(sellerId, 'seller id')}:available`,
   /** Funds in a payout on its way to the seller's bank. */
   sellerPayout: (sellerId: string): string => `seller:${segment(sellerId, 'seller id')}:payout`,
+  /**
+   * What the seller owes the platform (a refund after release its available balance could not
+   * cover): an asset, so its balance is zero or negative, and it is netted from the seller's next
+   * credits before anything is paid out.
+   */
+  sellerReceivable: (sellerId: string): string => `seller:${segment(sellerId, 'seller id')}:receivable`,
   /** The platform's fee revenue: hot, so spread over bucket rows. */
   platformFees: (): string => 'platform:fees',
   /** A captured payment no order could take, until it is refunded to the buyer. */
@@ -43,6 +51,8 @@ export const MAX_ACCOUNT_CODE_LENGTH = 191;
 export function accountPolicy(code: string): AccountPolicy {
   if (code.startsWith('channel:')) return { nonNegative: false, hot: true };
   if (code.startsWith('bank:')) return { nonNegative: false, hot: true };
+  // A receivable is what a seller owes us: it goes below zero by design (settlement keeps it ≤ 0).
+  if (code.startsWith('seller:') && code.endsWith(':receivable')) return { nonNegative: false, hot: false };
   if (code === 'platform:fees') return { nonNegative: true, hot: true };
   return { nonNegative: true, hot: false };
 }

@@ -11,6 +11,7 @@ export { LedgerModule } from './ledger.module';
 export { LedgerService } from './ledger.service';
 export type {
   AccountBalance,
+  AccountEntry,
   LedgerCheckReport,
   LedgerMetadata,
   LedgerReconciler,

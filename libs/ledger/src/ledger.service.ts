@@ -24,6 +24,7 @@ import {
 } from './ledger.repository';
 import type {
   AccountBalance,
+  AccountEntry,
   LedgerCheckReport,
   LedgerMetadata,
   LedgerReconciler,
@@ -147,6 +148,54 @@ export class LedgerService {
     }));
   }
 
+  /** The balances of these accounts, every currency, in one statement (accounts with no posting are absent). */
+  async balancesOf(accounts: string[], tx?: Tx): Promise<AccountBalance[]> {
+    if (accounts.length === 0) return [];
+    const rows: { account_code: string; currency: string; balance: string }[] = await (tx ?? this.db).query(
+      `SELECT account_code, currency, SUM(balance) AS balance FROM ledger_balances
+       WHERE account_code IN (${accounts.map(() => '?').join(', ')}) GROUP BY account_code, currency`,
+      accounts,
+    );
+    return rows.map((row) => ({
+      account: row.account_code,
+      currency: row.currency,
+      balance: BigInt(row.balance),
+    }));
+  }
+
+  /**
+   * A page of the accounts whose code starts with `prefix` and ends with `suffix` (e.g. every
+   * `seller:*:available`) and whose balance is at least `min`, in account and currency order; page
+   * on with `after` (the last account and currency of the previous page).
+   */
+  async accountsWithBalance(
+    prefix: string,
+    suffix: string,
+    options: { min: bigint; after?: { account: string; currency: string }; limit: number },
+    tx?: Tx,
+  ): Promise<AccountBalance[]> {
+    const escape = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+    const parameters: unknown[] = [`${escape(prefix)}%${escape(suffix)}`];
+    let after = '';
+    if (options.after) {
+      after = 'AND (account_code > ? OR (account_code = ? AND currency > ?))';
+      parameters.push(options.after.account, options.after.account, options.after.currency);
+    }
+    parameters.push(options.min.toString());
+    const rows: { account_code: string; currency: string; balance: string }[] = await (tx ?? this.db).query(
+      `SELECT account_code, currency, SUM(balance) AS balance FROM ledger_balances
+       WHERE account_code LIKE ? ${after}
+       GROUP BY account_code, currency HAVING SUM(balance) >= ?
+       ORDER BY account_code, currency LIMIT ${Math.max(1, Math.floor(options.limit))}`,
+      parameters,
+    );
+    return rows.map((row) => ({
+      account: row.account_code,
+      currency: row.currency,
+      balance: BigInt(row.balance),
+    }));
+  }
+
   /** The account's balance as of `at` (entries created at or before it), computed from the entries. */
   async balanceAsOf(account: string, currency: string, at: Date, tx?: Tx): Promise<bigint> {
     const [row]: { total: string | null }[] = await (tx ?? this.db).query(
@@ -225,6 +274,75 @@ export class LedgerService {
     };
     // Several reads that must agree: one snapshot, unless the caller already has a transaction.
     return tx ? run(tx) : runInTransaction(this.db, run, { isolation: 'REPEATABLE READ' });
+  }
+
+  /**
+   * One page of the entries of some accounts in one currency, oldest first (by created_at, then
+   * transaction, then entry id, so a transaction's entries come together), with their journal
+   * transaction's kind, order and metadata. Page on with `after` (the last entry of the previous
+   * page): a reader can walk years of entries in bounded memory.
+   */
+  async entriesOf(
+    accounts: string[],
+    currency: string,
+    options: {
+      from?: Date;
+      to?: Date;
+      after?: { createdAt: Date; transactionId: string; id: string };
+      /** Only entries that increase the balance (credits to a liability). */
+      increasesOnly?: boolean;
+      limit: number;
+    },
+    tx?: Tx,
+  ): Promise<AccountEntry[]> {
+    if (accounts.length === 0) return [];
+    const conditions = [`e.account_code IN (${accounts.map(() => '?').join(', ')})`, 'e.currency = ?'];
+    const parameters: unknown[] = [...accounts, currency];
+    if (options.from) {
+      conditions.push('e.created_at >= ?');
+      parameters.push(options.from);
+    }
+    if (options.to) {
+      conditions.push('e.created_at < ?');
+      parameters.push(options.to);
+    }
+    if (options.increasesOnly) conditions.push('e.amount > 0');
+    if (options.after) {
+      conditions.push(
+        '(e.created_at > ? OR (e.created_at = ? AND (e.transaction_id > ? OR (e.transaction_id = ? AND e.id > ?))))',
+      );
+      const { createdAt, transactionId, id } = options.after;
+      parameters.push(createdAt, createdAt, transactionId, transactionId, id);
+    }
+    const limit = Math.min(Math.max(1, Math.floor(options.limit)), MAX_STATEMENT_LIMIT);
+    const rows: {
+      id: string;
+      transaction_id: string;
+      account_code: string;
+      kind: string;
+      reference: string;
+      order_id: string | null;
+      metadata: string | null;
+      amount: string;
+      created_at: Date;
+    }[] = await (tx ?? this.db).query(
+      `SELECT e.id, e.transaction_id, e.account_code, t.kind, t.reference, t.order_id, t.metadata, e.amount, e.created_at
+       FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+       WHERE ${conditions.join(' AND ')}
+       ORDER BY e.created_at, e.transaction_id, e.id LIMIT ${limit}`,
+      parameters,
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      transactionId: row.transaction_id,
+      account: row.account_code,
+      kind: row.kind,
+      reference: row.reference,
+      orderId: row.order_id,
+      metadata: row.metadata ? (JSON.parse(row.metadata) as LedgerMetadata) : null,
+      amount: BigInt(row.amount),
+      createdAt: row.created_at,
+    }));
   }
 
   /** A journal transaction with its entries, by its reference; null when never posted. */

@@ -53,6 +53,19 @@ export interface StatementEntry {
   createdAt: Date;
 }
 
+/** An entry of an account with its journal transaction's facts (LedgerService.entriesOf). */
+export interface AccountEntry {
+  id: string;
+  transactionId: string;
+  account: string;
+  kind: string;
+  reference: string;
+  orderId: string | null;
+  metadata: LedgerMetadata | null;
+  amount: bigint;
+  createdAt: Date;
+}
+
 export interface Statement {
   account: string;
   currency: string;

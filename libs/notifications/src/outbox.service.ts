@@ -17,6 +17,7 @@ export type EventType =
   | 'dispute.escalated'
   | 'dispute.resolved'
   | 'refund.failed'
+  | 'payout.created'
   | 'payout.paid'
   | 'payout.failed';
 

@@ -7,6 +7,7 @@ import { ledgerMigrations } from '@danbao/ledger';
 import { notificationsMigrations } from '@danbao/notifications';
 import { ordersMigrations } from '@danbao/orders';
 import { platformMigrations } from '@danbao/platform';
+import { settlementMigrations } from '@danbao/settlement';
 
 /**
  * Every migration of the platform, in one list: the migrate command, the api, the worker, the
@@ -24,4 +25,5 @@ export const allMigrations = [
   ...channelsMigrations,
   ...disputesMigrations,
   ...adminsMigrations,
+  ...settlementMigrations,
 ];

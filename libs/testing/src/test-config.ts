@@ -5,6 +5,14 @@ import { REDIS_URL } from './test-database';
 export const TEST_SECRET_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 /**
+ * A PAYOUT_RUN_AT twelve hours away, so the daily payout run never fires during a test by itself
+ * (tests start runs when they want one).
+ */
+export function payoutRunAtAwayFromNow(now = new Date()): string {
+  return `${String((now.getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
+}
+
+/**
  * The configuration a test runs with: the real services, its own database and queue prefix, a
  * fixed sandbox secret and secret key, quiet logs, and any overrides (durations in the API's own syntax).
  */
@@ -21,6 +29,7 @@ export function testConfig(
     DANBAO_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
+    PAYOUT_RUN_AT: payoutRunAtAwayFromNow(),
     ...overrides,
   });
 }
@@ -34,6 +43,7 @@ export function testProcessEnv(config: AppConfig, extra: Record<string, string> 
     QUEUE_PREFIX: config.queuePrefix,
     SANDBOX_CHANNEL_SECRET: config.sandboxChannelSecret,
     DANBAO_SECRET_KEY: config.secretKey.toString('hex'),
+    PAYOUT_RUN_AT: config.payoutRunAt,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...extra,
   };

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { suspenseReconciler } from '@danbao/channels';
+import { settlementReconcilers } from '@danbao/settlement';
 import { LedgerService } from '@danbao/ledger';
 import { ApiPrincipalGet, Roles } from '@danbao/platform';
 import { LedgerCheckResponse } from './admin.dto';
@@ -24,6 +25,9 @@ export class AdminLedgerController {
   @ApiOkResponse({ type: LedgerCheckResponse })
   @ApiPrincipalGet()
   check(): Promise<LedgerCheckResponse> {
-    return this.ledger.check(undefined, [suspenseReconciler(this.ledger)]);
+    return this.ledger.check(undefined, [
+      suspenseReconciler(this.ledger),
+      ...settlementReconcilers(this.ledger),
+    ]);
   }
 }

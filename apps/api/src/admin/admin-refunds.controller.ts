@@ -37,7 +37,7 @@ export class AdminRefundDetailResponse extends AdminRefundResponse {
   order_id!: string | null;
 
   @ApiProperty({
-    enum: ['suspense', 'escrow'],
+    enum: ['suspense', 'escrow', 'released'],
     description: 'where the money waits until the channel confirms',
   })
   source!: string;

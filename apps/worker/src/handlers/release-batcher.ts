@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HoldRef, ReleaseHooks, ReleaseOutcome, ReleaseService } from '@danbao/escrow';
 import { OutboxRelay } from '@danbao/notifications';
 import { APP_CONFIG, AppConfig, MicroBatcher } from '@danbao/platform';
+import { SettlementService } from '@danbao/settlement';
 
 export type SettledRelease = Exclude<ReleaseOutcome, { status: 'failed' }>;
 
@@ -49,6 +50,7 @@ export class ReleaseBatcher {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ReleaseService) private readonly releases: ReleaseService,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
+    @Inject(SettlementService) private readonly settlement: SettlementService,
   ) {
     const hooks = crashHooks(config);
     this.batcher = new MicroBatcher({
@@ -57,7 +59,10 @@ export class ReleaseBatcher {
       capacity: config.paymentsConcurrency,
       run: async (refs) => {
         const outcomes = await this.releases.releaseBatch(refs, hooks);
-        if ([...outcomes.values()].some((outcome) => outcome.status === 'released')) await this.relay.kick();
+        if ([...outcomes.values()].some((outcome) => outcome.status === 'released')) {
+          await this.relay.kick();
+          await this.ringMaturation([...outcomes.values()]);
+        }
         // Two jobs of one hold in one batch: the first released it, the other was a no-op.
         const reported = new Set<string>();
         return refs.map((ref): SettledRelease | Error => {
@@ -81,5 +86,23 @@ export class ReleaseBatcher {
   /** Resolves with the hold's outcome; rejects with the error when its release failed. */
   release(ref: HoldRef): Promise<SettledRelease> {
     return this.batcher.submit(ref);
+  }
+
+  /** After commit: one doorbell per seller and currency for when the released money matures. */
+  private async ringMaturation(outcomes: ReleaseOutcome[]): Promise<void> {
+    const sellers = new Map<string, { sellerId: string; currency: string }>();
+    for (const outcome of outcomes) {
+      if (outcome.status === 'released' && outcome.net > 0n) {
+        sellers.set(`${outcome.sellerId} ${outcome.currency}`, outcome);
+      }
+    }
+    for (const { sellerId, currency } of sellers.values()) {
+      try {
+        await this.settlement.scheduleMaturation(sellerId, currency);
+      } catch (error) {
+        // The settlement sweep matures it all the same.
+        this.logger.warn({ seller: sellerId, err: String(error) }, 'maturation doorbell not rung');
+      }
+    }
   }
 }

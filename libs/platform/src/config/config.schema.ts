@@ -95,6 +95,14 @@ export const configSchema = z.object({
   MAX_HOLD: duration('90d'),
   HOLD_EXPIRY_NOTICE: duration('5d'),
   PAYOUT_DELAY: duration('1d'),
+  PAYOUT_DELAY_NEW: duration('7d'),
+  PAYOUT_DELAY_TRUSTED: duration('0s'),
+  PAYOUT_RUN_AT: z
+    .string()
+    .default('02:00')
+    .refine((text) => /^([01]\d|2[0-3]):[0-5]\d$/.test(text.trim()), 'must be a UTC time like 02:00')
+    .transform((text) => text.trim()),
+  PAYOUT_MINIMUM: integer(100, 1, 1_000_000_000_000),
   SWEEP_INTERVAL: duration('30s'),
   PAYMENT_RESULT_TIMEOUT: duration('10m'),
   PLATFORM_FEE_BPS: integer(200, 0, 10_000),

@@ -24,7 +24,16 @@ export interface AppConfig {
   adminApprovalThreshold: number;
   maxHoldMs: number;
   holdExpiryNoticeMs: number;
+  /** The payout delay of a `standard` seller (PAYOUT_DELAY), and of every seller not given another. */
   payoutDelayMs: number;
+  /** The payout delay of a `new` seller (PAYOUT_DELAY_NEW). */
+  payoutDelayNewMs: number;
+  /** The payout delay of a `trusted` seller (PAYOUT_DELAY_TRUSTED). */
+  payoutDelayTrustedMs: number;
+  /** UTC `HH:MM` of the daily payout run (PAYOUT_RUN_AT). */
+  payoutRunAt: string;
+  /** A scheduled run pays no seller less than this many minor units (PAYOUT_MINIMUM). */
+  payoutMinimum: number;
   sweepIntervalMs: number;
   /** A payment still processing this long after it was submitted is looked up at its channel. */
   paymentResultTimeoutMs: number;
@@ -203,6 +212,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxHoldMs: raw.MAX_HOLD,
     holdExpiryNoticeMs: raw.HOLD_EXPIRY_NOTICE,
     payoutDelayMs: raw.PAYOUT_DELAY,
+    payoutDelayNewMs: raw.PAYOUT_DELAY_NEW,
+    payoutDelayTrustedMs: raw.PAYOUT_DELAY_TRUSTED,
+    payoutRunAt: raw.PAYOUT_RUN_AT,
+    payoutMinimum: raw.PAYOUT_MINIMUM,
     sweepIntervalMs: raw.SWEEP_INTERVAL,
     paymentResultTimeoutMs: raw.PAYMENT_RESULT_TIMEOUT,
     platformFeeBps: raw.PLATFORM_FEE_BPS,

@@ -10,6 +10,8 @@ export interface JobHandler {
   readonly jobName: string;
   /** When set, the worker keeps a BullMQ job scheduler that runs this job every so many ms. */
   readonly repeatEveryMs?: number;
+  /** When set, a job scheduler runs this job on this cron pattern, in UTC (e.g. a daily run). */
+  readonly repeatPattern?: string;
   handle(job: Job): Promise<unknown>;
 }
 
