@@ -6,6 +6,7 @@ import { OrdersModule } from '@danbao/orders';
 import { AppConfig, PlatformModule } from '@danbao/platform';
 import { allMigrations } from '@danbao/schema';
 import { AdminHttpModule } from './admin/admin-http.module';
+import { AdminOrderRefundsController } from './admin/admin-order-refunds.controller';
 import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminRefundsController } from './admin/admin-refunds.controller';
 import { TokensController } from './auth/tokens.controller';
@@ -41,6 +42,7 @@ export class AppModule {
       controllers: [
         AdminPaymentsController,
         AdminRefundsController,
+        AdminOrderRefundsController,
         TokensController,
         OrdersController,
         CheckoutSessionsController,

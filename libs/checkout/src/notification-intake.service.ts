@@ -9,7 +9,7 @@ import {
   type Tx,
   Database,
 } from '@danbao/platform';
-import { HoldResolutionService } from '@danbao/escrow';
+import { HoldResolutionService, RefundAfterReleaseService } from '@danbao/escrow';
 import { NotificationRejectedError, UnknownChannelError } from './checkout.errors';
 import { CheckoutService } from './checkout.service';
 import { PaymentChannels, type Refund, RefundService, verifySignature } from '@danbao/channels';
@@ -167,6 +167,7 @@ export class NotificationIntakeService {
     @Inject(CheckoutService) private readonly checkout: CheckoutService,
     @Inject(HoldResolutionService) private readonly holdResolution: HoldResolutionService,
     @Inject(PayoutService) private readonly payouts: PayoutService,
+    @Inject(RefundAfterReleaseService) private readonly refundsAfterRelease: RefundAfterReleaseService,
   ) {}
 
   async receive(
@@ -293,6 +294,7 @@ export class NotificationIntakeService {
         // Held money leaves escrow only now that the channel confirmed it; escrow books it.
         if (applied.outcome === 'applied' && applied.refund?.status === 'succeeded') {
           await this.holdResolution.refundConfirmed(tx, applied.refund);
+          await this.refundsAfterRelease.confirmed(tx, applied.refund);
         }
         return { result: answer(applied.outcome, applied.reviewReason) };
       }

@@ -226,6 +226,31 @@ export class HoldRepository {
     return affectedRows(result) === 1;
   }
 
+  /**
+   * Decides more of a released hold's money goes back to the buyer (a refund after release), never
+   * past what the buyer paid.
+   */
+  async addRefundDueAfterRelease(tx: Tx, id: string, amount: bigint, now: Date): Promise<boolean> {
+    const result = await tx.query(
+      `UPDATE holds SET refund_due = refund_due + ?, updated_at = ?
+       WHERE id = ? AND status IN ('released', 'partially_refunded', 'refunded') AND refund_due + ? <= amount`,
+      [amount, now, id, amount],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** A confirmed refund after release: refunded grows, and the hold says how much went back. */
+  async addRefundedAfterRelease(tx: Tx, id: string, amount: bigint, now: Date): Promise<boolean> {
+    const result = await tx.query(
+      // status first: assignments run left to right and see the columns already assigned.
+      `UPDATE holds SET status = IF(refunded + ? >= amount, 'refunded', 'partially_refunded'),
+         refunded = refunded + ?, updated_at = ?
+       WHERE id = ? AND refunded + ? <= refund_due`,
+      [amount, amount, now, id, amount],
+    );
+    return affectedRows(result) === 1;
+  }
+
   async markOverdue(tx: Tx, id: string, now: Date): Promise<boolean> {
     const result = await tx.query(
       `UPDATE holds SET overdue_at = ?, updated_at = ? WHERE id = ? AND overdue_at IS NULL AND status IN ('held', 'frozen')`,

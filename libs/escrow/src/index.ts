@@ -39,6 +39,8 @@ export { escrowMigrations } from './migrations';
 export { HOLD_STATUSES, toHoldObject, toHoldSummary } from './hold.types';
 export type { Hold, HoldObject, HoldStatus, PayIn } from './hold.types';
 export { ReceiptService } from './receipt.service';
+export { feeShareOf, RefundAfterReleaseService } from './refund-after-release.service';
+export type { RefundAfterReleaseRefusal } from './refund-after-release.service';
 export type { ReceiptConfirmation, ShipmentInput } from './receipt.service';
 export { releasePosting, ReleaseService } from './release.service';
 export type { ReleaseHooks, ReleaseOutcome } from './release.service';

@@ -65,9 +65,10 @@ export class PayoutService {
    * seller can be paid what GET /v1/balance shows as available.
    */
   async requestPayout(sellerId: string, amount: bigint, currency: string, now = new Date()): Promise<Payout> {
+    // Matured in a transaction of its own, so that a refused request still leaves it matured.
+    await this.settlement.mature(sellerId, currency, now);
     const payout = await runInTransaction(this.db, async (tx) => {
       const settlement = await this.settlement.lockSettlement(tx, sellerId, currency, now);
-      await this.settlement.matureLocked(tx, settlement, now);
       const available = await this.ledger.balance(Accounts.sellerAvailable(sellerId), currency, tx);
       if (amount > available) throw new InsufficientAvailableError(available, currency);
       const [created] = await this.create(tx, [{ settlement, amount }], 'manual', null, now);
@@ -225,7 +226,7 @@ export class PayoutService {
           name: SEND_PAYOUT_JOB,
           data: { payoutId: payout.id },
           opts: {
-            jobId: `send-payout:${payout.id}`,
+            jobId: `send-payout-${payout.id}`,
             attempts: 8,
             backoff: { type: 'exponential', delay: 1000 },
             removeOnComplete: 1000,

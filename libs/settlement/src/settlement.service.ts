@@ -233,7 +233,7 @@ export class SettlementService {
       MATURE_JOB,
       { sellerId, currency },
       {
-        jobId: `mature:${sellerId}:${currency}:${Math.ceil(dueAt / 1000)}`,
+        jobId: `mature-${sellerId}-${currency}-${Math.ceil(dueAt / 1000)}`,
         delay: Math.max(0, dueAt - Date.now()) + 50,
         removeOnComplete: 1000,
         removeOnFail: 5000,
@@ -283,8 +283,9 @@ export class SettlementService {
 
   /**
    * A refund of money already released to the seller (an admin's refund of a completed order, a
-   * chargeback): in the caller's transaction, the seller's available balance is debited as far as it
-   * goes and the rest becomes a receivable the seller owes; the money waits in
+   * chargeback): in the caller's transaction, the seller's part is taken from its available balance
+   * as far as it goes and the rest becomes a receivable the seller owes, the platform's part from
+   * its fees; the money waits in
    * `suspense:<payment>` until the channel confirms the refund (channels books it out then). The
    * reference is the refund's id, so it is taken once.
    */
@@ -293,7 +294,10 @@ export class SettlementService {
     input: {
       sellerId: string;
       currency: string;
+      /** The seller's part of the refund. */
       amount: bigint;
+      /** The platform's part (its fee on the refunded money), given back from platform:fees. */
+      fromFees?: bigint;
       paymentId: string;
       orderId: string;
       refundId: string;
@@ -301,7 +305,10 @@ export class SettlementService {
     now: Date,
   ): Promise<{ fromAvailable: bigint; owed: bigint }> {
     const { sellerId, currency, amount } = input;
-    if (amount <= 0n) throw new Error(`A refund after release must be of a positive amount, not ${amount}.`);
+    const fromFees = input.fromFees ?? 0n;
+    if (amount < 0n || fromFees < 0n || amount + fromFees <= 0n) {
+      throw new Error(`A refund after release must be of a positive amount, not ${amount} + ${fromFees}.`);
+    }
     const settlement = await this.repository.lockSettlement(tx, sellerId, currency, now);
     const available = await this.ledger.balance(Accounts.sellerAvailable(sellerId), currency, tx);
     const fromAvailable = available < amount ? (available > 0n ? available : 0n) : amount;
@@ -316,7 +323,8 @@ export class SettlementService {
           ? [{ account: Accounts.sellerAvailable(sellerId), currency, amount: -fromAvailable }]
           : []),
         ...(owed > 0n ? [{ account: Accounts.sellerReceivable(sellerId), currency, amount: -owed }] : []),
-        { account: Accounts.suspense(input.paymentId), currency, amount },
+        ...(fromFees > 0n ? [{ account: Accounts.platformFees(), currency, amount: -fromFees }] : []),
+        { account: Accounts.suspense(input.paymentId), currency, amount: amount + fromFees },
       ],
     });
     if (fromAvailable > 0n) {
