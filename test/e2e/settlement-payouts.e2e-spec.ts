@@ -13,7 +13,7 @@ import { ReleaseService } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { TokenService } from '@danbao/platform';
 import { PayoutService, settlementReconcilers, SettlementService } from '@danbao/settlement';
-import { makePaidOrder, PaidOrder, shipOrders, Stack, startStack, waitFor } from '@danbao/testing';
+import { makePaidOrder, shipOrders, Stack, startStack, waitFor } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 
 const DAY_MS = 86_400_000;
