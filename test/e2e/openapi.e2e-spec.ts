@@ -22,7 +22,7 @@ interface Operation {
 const MONEY_FIELDS = ['amount', 'fee', 'net', 'released', 'refunded'];
 const ERROR_REF = '#/components/schemas/ErrorResponse';
 /** GETs of /v1 that answer one object (a report), though their path ends in no id. */
-const NOT_COLLECTIONS = ['/v1/admin/ledger/check'];
+const NOT_COLLECTIONS = ['/v1/admin/ledger/check', '/v1/admin/reconciliation'];
 
 /** The routes Nest registers, as OpenAPI spells them, less the controllers excluded from the document. */
 function servedRoutes(app: NestFastifyApplication): string[] {

@@ -16,6 +16,7 @@ import { SettlementModule } from '@danbao/settlement';
 import { CheckoutSweepHandler, ExpireCheckoutSessionHandler, IdempotencyPurgeHandler } from './checkout-jobs';
 import { DisputeDeadlineJobHandler, DisputeSweepJobHandler } from './handlers/dispute.handlers';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
+import { ReconciliationJobHandler } from './handlers/reconciliation.handler';
 import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
 import { ReleaseBatcher } from './handlers/release-batcher';
 import { ReceiptDeadlineJobHandler, ReleaseJobHandler } from './handlers/release.handlers';
@@ -47,6 +48,7 @@ const HANDLER_CLASSES = [
   SendPayoutJobHandler,
   PayoutRunJobHandler,
   SettlementSweepJobHandler,
+  ReconciliationJobHandler,
 ];
 
 /** The worker process: BullMQ processors over the same domain services the api calls. */

@@ -1,7 +1,7 @@
 export { ChannelsModule, enabledChannelNames, requirePaymentChannel } from './channels.module';
 export { channelsMigrations } from './migrations';
 export { PaymentChannels } from './payment-channel';
-export type { ChannelPaymentResult, PaymentChannel } from './payment-channel';
+export type { ChannelPaymentResult, ChannelReportLine, PaymentChannel } from './payment-channel';
 export { RefundService, suspenseReconciler } from './refund.service';
 export type { RefundOutcome, RefundRetryRefusal } from './refund.service';
 export { toRefundObject } from './refund.types';

@@ -14,6 +14,20 @@ export type ChannelPaymentResult =
   | { status: 'unknown' };
 
 /**
+ * One line of a channel's daily settlement report: a payment, refund or payout as the channel
+ * recorded it. `reference` is our id (the payment's, refund's or payout's), `channelReference`
+ * the channel's own id of it.
+ */
+export interface ChannelReportLine {
+  type: 'payment' | 'refund' | 'payout';
+  reference: string;
+  channelReference: string;
+  amount: bigint;
+  currency: string;
+  status: 'succeeded' | 'failed';
+}
+
+/**
  * A payment channel (an acquirer): it charges the buyer's card, refunds, and answers
  * asynchronously with signed notifications to `/v1/channels/<name>/notifications`. Its `name` is
  * the one string that names it everywhere: that URL, `payments.channel`, `holds.channel`,
@@ -39,6 +53,11 @@ export interface PaymentChannel {
   payout(payout: { id: string; sellerId: string; amount: bigint; currency: string }): Promise<void>;
   /** Asks the channel for a payment's result (a payment stuck in processing). */
   paymentResult(paymentId: string): Promise<ChannelPaymentResult>;
+  /**
+   * The channel's settlement report of one UTC day (`YYYY-MM-DD`): every payment, refund and
+   * payout it recorded that day, as it recorded them. Reconciliation matches it against ours.
+   */
+  settlementReport(date: string): Promise<ChannelReportLine[]>;
 }
 
 /** The refusal of a configuration that runs no channel (today: SANDBOX_CHANNEL=off). */
@@ -72,6 +91,11 @@ export class PaymentChannels {
     const channel = this.byName.get(name);
     if (!channel) throw new Error(`Payment channel ${name} is not configured in this deployment.`);
     return channel;
+  }
+
+  /** Every channel this deployment runs (reconciliation reads each one's report). */
+  all(): readonly PaymentChannel[] {
+    return this.channels;
   }
 
   /** The channel that pays sellers' payouts to their banks (the sandbox for now). */

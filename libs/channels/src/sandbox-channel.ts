@@ -10,7 +10,7 @@ import {
   Database,
 } from '@danbao/platform';
 import { toJsonAmount } from '@danbao/money';
-import type { ChannelPaymentResult, PaymentChannel } from './payment-channel';
+import type { ChannelPaymentResult, ChannelReportLine, PaymentChannel } from './payment-channel';
 import { signPayload } from './signature';
 
 /** The sandbox acquirer's name: in its notification URL, on its payments and holds, in the ledger. */
@@ -228,6 +228,30 @@ export class SandboxChannel implements PaymentChannel {
       channelReference: charge.id,
       ...(charge.failure_code ? { failureCode: charge.failure_code } : {}),
     };
+  }
+
+  /**
+   * The sandbox's daily settlement report: every charge, refund and payout it recorded on that UTC
+   * day (by its own record's time), oldest first. It is built from its own table only, never
+   * from ours, so reconciliation compares two independent records.
+   */
+  async settlementReport(date: string): Promise<ChannelReportLine[]> {
+    const from = new Date(`${date}T00:00:00.000Z`);
+    if (Number.isNaN(from.getTime())) throw new Error(`Not a date: ${date}`);
+    const to = new Date(from.getTime() + 86_400_000);
+    const rows = await this.db.query<(ChargeRow & { kind: ChannelReportLine['type']; reference: string })[]>(
+      `SELECT id, kind, reference, amount, currency, result FROM sandbox_charges
+       WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`,
+      [from, to],
+    );
+    return rows.map((row) => ({
+      type: row.kind,
+      reference: row.reference,
+      channelReference: row.id,
+      amount: BigInt(row.amount),
+      currency: row.currency,
+      status: row.result === 'failed' ? 'failed' : 'succeeded',
+    }));
   }
 
   /**

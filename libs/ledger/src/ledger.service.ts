@@ -351,6 +351,24 @@ export class LedgerService {
     return found[0] ?? null;
   }
 
+  /**
+   * Which of these references have been posted (a report's read: reconciliation looks for the
+   * transaction each confirmed payment, refund and payout must have). Read in chunks of 1000.
+   */
+  async postedReferences(references: string[], tx?: Tx): Promise<Set<string>> {
+    const posted = new Set<string>();
+    const unique = [...new Set(references)];
+    for (let start = 0; start < unique.length; start += 1000) {
+      const chunk = unique.slice(start, start + 1000);
+      const rows = await (tx ?? this.db).query<{ reference: string }[]>(
+        `SELECT reference FROM ledger_transactions WHERE reference IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const row of rows) posted.add(row.reference);
+    }
+    return posted;
+  }
+
   /** Every journal transaction of an order with its entries, oldest first. */
   async transactionsForOrder(orderId: string, tx?: Tx): Promise<LedgerTransaction[]> {
     return this.readTransactions(tx ?? this.db, 't.order_id = ?', [orderId]);

@@ -17,3 +17,7 @@ export { MATURE_JOB, SETTLEMENT_QUEUE, SettlementService, statementAccounts } fr
 export { settlementReconcilers } from './settlement.reconcilers';
 export { toPayoutObject } from './settlement.types';
 export type { Payout, PayoutObject, SellerBalance, SettledCredit } from './settlement.types';
+export { ReconciliationService } from './reconciliation.service';
+export type { ReconciliationReport } from './reconciliation.service';
+export { invalidDate, MISMATCH_KINDS, yesterdayOf } from './reconciliation.match';
+export type { Mismatch, MismatchKind, ReconciliationLine } from './reconciliation.match';

@@ -26,7 +26,7 @@ export const CONSOLE_POLICY =
   "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'";
 
-export type ConsoleView = 'sign-in' | 'home' | 'dispute' | 'message';
+export type ConsoleView = 'sign-in' | 'home' | 'dispute' | 'message' | 'reconciliation';
 
 /** A form's CSRF field, whatever else it carries. */
 export interface ConsoleForm {
