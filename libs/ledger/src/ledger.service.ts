@@ -131,6 +131,27 @@ export class LedgerService {
   }
 
   /**
+   * The net of the account's entries per UTC day in [from, to), keyed by `YYYY-MM-DD` (days without
+   * an entry are absent): with the balance before `from`, a daily balance series in one GROUP BY
+   * over the entries' (account, currency, created_at) index.
+   */
+  async dailyTotals(
+    account: string,
+    currency: string,
+    from: Date,
+    to: Date,
+    tx?: Tx,
+  ): Promise<Map<string, bigint>> {
+    const rows: { day: string; total: string }[] = await (tx ?? this.db).query(
+      `SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, SUM(amount) AS total FROM ledger_entries
+       WHERE account_code = ? AND currency = ? AND created_at >= ? AND created_at < ?
+       GROUP BY day ORDER BY day`,
+      [account, currency, from, to],
+    );
+    return new Map(rows.map((row) => [row.day, BigInt(row.total)]));
+  }
+
+  /**
    * The balances of every account whose code starts with `prefix` (e.g. `seller:sel_1:`), in every
    * currency, sorted by account and currency.
    */
