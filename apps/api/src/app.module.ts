@@ -19,6 +19,7 @@ import { EscrowHttpModule } from './escrow/escrow-http.module';
 import { EventsController } from './events/events.controller';
 import { OrderPresenter } from './orders/order.presenter';
 import { OrdersController } from './orders/orders.controller';
+import { SellerConsoleModule } from './seller-console/seller-console.module';
 import { SettlementHttpModule } from './settlement/settlement-http.module';
 
 /** The HTTP api: thin controllers over the domain libs. */
@@ -38,6 +39,7 @@ export class AppModule {
         AdminHttpModule,
         ConsoleModule,
         SettlementHttpModule,
+        SellerConsoleModule,
       ],
       controllers: [
         AdminPaymentsController,

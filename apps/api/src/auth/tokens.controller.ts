@@ -9,6 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
+  APP_CONFIG,
+  type AppConfig,
   ApiPrincipalPost,
   DoNotStoreAnswer,
   Roles,
@@ -50,13 +52,23 @@ export class TokenResponse {
 
   @ApiProperty({ example: 'buyer_42' })
   subject_id!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'seller tokens only: the seller console link (`<PUBLIC_URL>/seller/session?token=…`) to send the seller to; it opens one session, and only while the token is valid and if it was minted for at most 900 seconds',
+    example: 'https://danbao.example.com/seller/session?token=eyJhbGciOiJIUzI1NiJ9…',
+  })
+  console_url?: string;
 }
 
 @ApiTags('auth')
 @ApiBearerAuth()
 @Controller('v1/auth/tokens')
 export class TokensController {
-  constructor(@Inject(TokenService) private readonly tokens: TokenService) {}
+  constructor(
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * The marketplace mints a short-lived token bound to one of its buyers or sellers. A token is a
@@ -77,6 +89,9 @@ export class TokensController {
       expires_at: minted.expiresAt.toISOString(),
       role: body.role,
       subject_id: body.subject_id,
+      ...(body.role === 'seller'
+        ? { console_url: `${this.config.publicUrl}/seller/session?token=${encodeURIComponent(minted.token)}` }
+        : {}),
     };
   }
 }
