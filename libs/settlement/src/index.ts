@@ -15,5 +15,8 @@ export { InsufficientAvailableError } from './settlement.errors';
 export { SettlementModule } from './settlement.module';
 export { MATURE_JOB, SETTLEMENT_QUEUE, SettlementService, statementAccounts } from './settlement.service';
 export { settlementReconcilers } from './settlement.reconcilers';
+export { lineOfTransaction, STATEMENT_LINE_TYPES, statementLines } from './statement.lines';
+export type { StatementLine, StatementLineType } from './statement.lines';
+export { STATEMENT_PAGE, StatementService } from './statement.service';
 export { toPayoutObject } from './settlement.types';
 export type { Payout, PayoutObject, SellerBalance, SettledCredit } from './settlement.types';

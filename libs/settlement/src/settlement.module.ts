@@ -4,11 +4,12 @@ import { LedgerModule } from '@danbao/ledger';
 import { NotificationsModule } from '@danbao/notifications';
 import { PayoutService } from './payout.service';
 import { SettlementService } from './settlement.service';
+import { StatementService } from './statement.service';
 
-/** Seller settlement: balances after release, maturation, payouts, refunds after release. */
+/** Seller settlement: balances after release, maturation, payouts, refunds after release, statements. */
 @Module({
   imports: [LedgerModule, NotificationsModule, ChannelsModule],
-  providers: [SettlementService, PayoutService],
-  exports: [SettlementService, PayoutService],
+  providers: [SettlementService, PayoutService, StatementService],
+  exports: [SettlementService, PayoutService, StatementService],
 })
 export class SettlementModule {}
