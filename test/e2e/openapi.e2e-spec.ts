@@ -6,9 +6,11 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DECORATORS } from '@nestjs/swagger';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { AdminService } from '@danbao/admins';
-import { ApiKeyService } from '@danbao/platform';
-import { Stack, startStack } from '@danbao/testing';
+import { ReleaseService } from '@danbao/escrow';
+import { ApiKeyService, TokenService } from '@danbao/platform';
+import { makePaidOrder, shipOrders, Stack, startStack } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
 import { controllerRoutes } from '../support/routes';
 
@@ -21,8 +23,16 @@ interface Operation {
 
 const MONEY_FIELDS = ['amount', 'fee', 'net', 'released', 'refunded'];
 const ERROR_REF = '#/components/schemas/ErrorResponse';
-/** GETs of /v1 that answer one object (a report), though their path ends in no id. */
-const NOT_COLLECTIONS = ['/v1/admin/ledger/check', '/v1/admin/reconciliation'];
+/**
+ * GETs of /v1 that answer one object (a report), though their path ends in no id. The statement's
+ * `data` is every line of the period asked for, streamed: not a page, so no limit or starting_after.
+ */
+const NOT_COLLECTIONS = [
+  '/v1/admin/ledger/check',
+  '/v1/admin/reconciliation',
+  '/v1/balance',
+  '/v1/statements',
+];
 
 /** The routes Nest registers, as OpenAPI spells them, less the controllers excluded from the document. */
 function servedRoutes(app: NestFastifyApplication): string[] {
@@ -222,6 +232,7 @@ describe('OpenAPI document', () => {
       '/v1/disputes',
       '/v1/events',
       '/v1/orders',
+      '/v1/payouts',
     ]);
     for (const { path, op } of lists) {
       const query = Object.fromEntries(
@@ -390,6 +401,28 @@ describe('OpenAPI document', () => {
       const check = await request(server()).get('/v1/admin/ledger/check').set(admin).expect(200);
       expect(check.body.balanced).toBe(true);
       expect(mismatches(document, schemaOf('get', '/v1/admin/ledger/check', '200'), check.body)).toEqual([]);
+    });
+
+    it('a seller’s statement, as JSON and as the documented CSV', async () => {
+      const order = await makePaidOrder(app.get(DataSource), { sellerId: 'seller_st', amount: 4000 });
+      await shipOrders(app.get(DataSource), [order], { autoConfirmAt: new Date(Date.now() - 1000) });
+      await app.get(ReleaseService).releaseBatch([{ holdId: order.holdId, orderId: order.orderId }]);
+      const seller = {
+        Authorization: `Bearer ${app.get(TokenService).mint('seller', 'seller_st', 600).token}`,
+      };
+
+      const json = await request(server()).get('/v1/statements').set(seller).expect(200);
+      expect(json.body.data).toEqual([expect.objectContaining({ type: 'sale', amount: 3920, fee: 80 })]);
+      expect(mismatches(document, schemaOf('get', '/v1/statements', '200'), json.body)).toEqual([]);
+
+      const documented = document.paths['/v1/statements'].get.responses['200'].content;
+      expect(Object.keys(documented).sort()).toEqual(['application/json', 'text/csv']);
+      const csv = await request(server())
+        .get('/v1/statements')
+        .set(seller)
+        .set('Accept', 'text/csv')
+        .expect(200);
+      expect(csv.text.split('\n')[0]).toBe(String(documented['text/csv'].example).split('\n')[0]);
     });
 
     it('the checker itself refuses an undocumented field and a string amount', () => {

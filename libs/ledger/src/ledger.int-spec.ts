@@ -514,6 +514,52 @@ describe('reading the ledger', () => {
     expect(whole.entries.map((entry) => entry.balanceAfter)).toEqual([1000n, 700n]);
   });
 
+  it('sums several accounts of one currency before a time, strictly, for a statement’s opening balance', async () => {
+    // Proves: sumBefore adds the named accounts' entries created before `at` (not at or after it),
+    // in the one currency, and nothing of other accounts or currencies.
+    const seller = unique('sel');
+    const incoming = Accounts.sellerIncoming(seller);
+    const available = Accounts.sellerAvailable(seller);
+    const move = (postings: { account: string; currency: string; amount: bigint }[]) =>
+      sut.postInOwnTransaction({ reference: unique('move'), kind: 'adjustment', postings });
+    await move([
+      { account: 'channel:sandbox', currency: 'CNY', amount: -900n },
+      { account: incoming, currency: 'CNY', amount: 900n },
+    ]);
+    await move([
+      { account: incoming, currency: 'CNY', amount: -400n },
+      { account: available, currency: 'CNY', amount: 400n },
+    ]);
+    await move([
+      { account: 'channel:sandbox', currency: 'USD', amount: -5n },
+      { account: available, currency: 'USD', amount: 5n },
+    ]);
+    await move([
+      { account: available, currency: 'CNY', amount: -100n },
+      { account: Accounts.sellerPayout(seller), currency: 'CNY', amount: 100n },
+    ]);
+    await pause();
+    const t1 = new Date();
+    await pause();
+    await move([
+      { account: 'channel:sandbox', currency: 'CNY', amount: -33n },
+      { account: available, currency: 'CNY', amount: 33n },
+    ]);
+    const [last] = await dataSource.query(
+      'SELECT MAX(created_at) AS at FROM ledger_entries WHERE account_code = ?',
+      [available],
+    );
+
+    expect(await sut.sumBefore([incoming, available], 'CNY', t1)).toBe(800n);
+    expect(await sut.sumBefore([incoming, available], 'USD', t1)).toBe(5n);
+    expect(await sut.sumBefore([incoming], 'CNY', t1)).toBe(500n);
+    // Strictly before: the entry created at `at` itself is not counted.
+    expect(await sut.sumBefore([incoming, available], 'CNY', last.at as Date)).toBe(800n);
+    expect(await sut.sumBefore([incoming, available], 'CNY', new Date(Date.now() + 60_000))).toBe(833n);
+    expect(await sut.sumBefore([incoming, available], 'CNY', new Date(0))).toBe(0n);
+    expect(await sut.sumBefore([], 'CNY', t1)).toBe(0n);
+  });
+
   it('lists balances by account prefix, treating _ and % in the prefix literally', async () => {
     // Proves: balances(prefix) finds a seller's accounts and nothing that merely matches a wildcard.
     const seller = unique('sel');

@@ -228,6 +228,21 @@ export class LedgerService {
   }
 
   /**
+   * The sum of the entries of some accounts in one currency created before `at` (strictly): the
+   * opening balance of a statement over those accounts that starts at `at`. One SUM, whatever the
+   * number of entries.
+   */
+  async sumBefore(accounts: string[], currency: string, at: Date, tx?: Tx): Promise<bigint> {
+    if (accounts.length === 0) return 0n;
+    const [row]: { total: string | null }[] = await (tx ?? this.db).query(
+      `SELECT SUM(amount) AS total FROM ledger_entries
+       WHERE account_code IN (${accounts.map(() => '?').join(', ')}) AND currency = ? AND created_at < ?`,
+      [...accounts, currency, at],
+    );
+    return BigInt(row?.total ?? '0');
+  }
+
+  /**
    * The account's entries in [from, to), oldest first, each with the balance after it, between an
    * opening balance (entries before `from`) and a closing balance (entries before `to`), all
    * computed from the entries.

@@ -5,11 +5,12 @@ import { NotificationsModule } from '@danbao/notifications';
 import { PayoutService } from './payout.service';
 import { ReconciliationService } from './reconciliation.service';
 import { SettlementService } from './settlement.service';
+import { StatementService } from './statement.service';
 
-/** Seller settlement: balances after release, maturation, payouts, refunds after release. */
+/** Seller settlement: balances after release, maturation, payouts, refunds after release, statements. */
 @Module({
   imports: [LedgerModule, NotificationsModule, ChannelsModule],
-  providers: [SettlementService, PayoutService, ReconciliationService],
-  exports: [SettlementService, PayoutService, ReconciliationService],
+  providers: [SettlementService, PayoutService, ReconciliationService, StatementService],
+  exports: [SettlementService, PayoutService, ReconciliationService, StatementService],
 })
 export class SettlementModule {}

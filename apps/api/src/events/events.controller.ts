@@ -16,6 +16,7 @@ import { HoldResponse } from '../escrow/escrow.dto';
 import { OrderResponse } from '../orders/order.dto';
 import { DisputeResponse } from '../disputes/dispute.dto';
 import { AdminRefundDetailResponse } from '../admin/admin-refunds.controller';
+import { PayoutResponse } from '../settlement/settlement.dto';
 
 /** The event types the platform records today (API.md lists more, for features still to come). */
 const EVENT_TYPES = [
@@ -33,6 +34,9 @@ const EVENT_TYPES = [
   'dispute.escalated',
   'dispute.resolved',
   'refund.failed',
+  'payout.created',
+  'payout.paid',
+  'payout.failed',
 ];
 
 export class ListEventsQueryDto extends ListQueryDto {
@@ -42,7 +46,7 @@ export class ListEventsQueryDto extends ListQueryDto {
   type?: string;
 }
 
-@ApiExtraModels(OrderResponse, HoldResponse, DisputeResponse, AdminRefundDetailResponse)
+@ApiExtraModels(OrderResponse, HoldResponse, DisputeResponse, AdminRefundDetailResponse, PayoutResponse)
 export class EventResponse {
   @ApiProperty({ example: 'evt_01m8t4324m7rj0x17c6760pqtf' })
   id!: string;
@@ -59,12 +63,13 @@ export class EventResponse {
     properties: {
       object: {
         description:
-          'the order (`order.*`), the hold (`hold.*`), the dispute (`dispute.*`) or the refund (`refund.failed`) as it was then',
+          'the order (`order.*`), the hold (`hold.*`), the dispute (`dispute.*`), the refund (`refund.failed`) or the payout (`payout.*`) as it was then',
         oneOf: [
           { $ref: getSchemaPath(OrderResponse) },
           { $ref: getSchemaPath(HoldResponse) },
           { $ref: getSchemaPath(DisputeResponse) },
           { $ref: getSchemaPath(AdminRefundDetailResponse) },
+          { $ref: getSchemaPath(PayoutResponse) },
         ],
       },
     },

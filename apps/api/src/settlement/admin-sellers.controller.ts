@@ -41,9 +41,9 @@ export class AdminSellersController {
   @Roles('admin')
   @ApiOperation({ summary: 'A seller’s payout delay and risk tier (admin)' })
   @ApiOkResponse({ type: SellerSettingsResponse })
-  @ApiPrincipalGet(VALIDATION_ERRORS)
+  @ApiPrincipalGet(404)
   async get(@Param('id') id: string): Promise<SellerSettingsResponse> {
-    if (!SELLER_ID.test(id)) throw ApiError.badRequest('parameter_invalid', 'id must be a seller id', 'id');
+    if (!SELLER_ID.test(id)) throw ApiError.notFound('seller', 'id');
     return toSellerSettings(id, await this.settlement.settingsOf(id));
   }
 
@@ -51,14 +51,14 @@ export class AdminSellersController {
   @Roles('admin')
   @ApiOperation({ summary: 'Set a seller’s payout delay or risk tier (admin, audited)' })
   @ApiOkResponse({ type: SellerSettingsResponse })
-  @ApiErrorResponses(...AUTH_ERRORS, ...BODY_ERRORS, VALIDATION_ERRORS)
+  @ApiErrorResponses(...AUTH_ERRORS, ...BODY_ERRORS, VALIDATION_ERRORS, 404)
   async update(
     @Param('id') id: string,
     @Body() body: UpdateSellerDto,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<SellerSettingsResponse> {
-    if (!SELLER_ID.test(id)) throw ApiError.badRequest('parameter_invalid', 'id must be a seller id', 'id');
+    if (!SELLER_ID.test(id)) throw ApiError.notFound('seller', 'id');
     if (body.payout_delay === undefined && body.risk_tier === undefined) {
       throw ApiError.badRequest('parameter_missing', 'Send payout_delay, risk_tier or both.', 'payout_delay');
     }

@@ -5,10 +5,20 @@ import { AdminReconciliationController } from './admin-reconciliation.controller
 import { AdminSellersController } from './admin-sellers.controller';
 import { BalanceController } from './balance.controller';
 import { PayoutsController } from './payouts.controller';
+import { StatementsController } from './statements.controller';
 
-/** Settlement's HTTP side: the seller's balance and payouts, admins' seller settings and payout runs. */
+/**
+ * Settlement's HTTP side: the seller's balance, payouts and statements, admins' seller settings and
+ * payout runs.
+ */
 @Module({
   imports: [SettlementModule, EscrowModule],
-  controllers: [BalanceController, PayoutsController, AdminSellersController, AdminReconciliationController],
+  controllers: [
+    BalanceController,
+    PayoutsController,
+    StatementsController,
+    AdminSellersController,
+    AdminReconciliationController,
+  ],
 })
 export class SettlementHttpModule {}
