@@ -224,6 +224,55 @@ describe('seller console', () => {
       expect(again.headers.location).toBe('/seller/expired');
     });
 
+    it('downloads the cookie’s seller’s statement as CSV, summing to the balance', async () => {
+      const cookie = await signIn(sellerA);
+      const page = await http().get('/seller').set('cookie', cookie).expect(200);
+      const href = /href="(\/seller\/statement\.csv\?[^"]+)"/.exec(page.text)![1].replace(/&amp;/g, '&');
+      expect(href).toMatch(/^\/seller\/statement\.csv\?currency=CNY&from=\d{4}-\d{2}-\d{2}$/);
+      const csv = await http().get(href).set('cookie', cookie).expect(200);
+      expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(csv.headers['content-disposition']).toMatch(
+        /^attachment; filename="statement-CNY-\d{4}-\d{2}-\d{2}-.+\.csv"$/,
+      );
+      const [header, ...rows] = csv.text.trim().split('\n');
+      expect(header).toBe('created_at,type,order_id,payout_id,amount,currency,balance_after');
+      const amounts = rows.map((row) => Number(row.split(',')[4]));
+      expect(amounts.reduce((sum, amount) => sum + amount, 0)).toBe(17_444 - 3_000);
+      expect(rows.map((row) => row.split(',')[1]).sort()).toEqual(['payout', 'sale', 'sale']);
+
+      // The same CSV as the API's.
+      const api = await http()
+        .get(href.replace('/seller/statement.csv', '/v1/statements'))
+        .set('Authorization', `Bearer ${tokens.mint('seller', sellerA, 600).token}`)
+        .set('Accept', 'text/csv')
+        .expect(200);
+      expect(api.text).toBe(csv.text);
+
+      // Another seller's cookie downloads that seller's lines only.
+      const other = await http()
+        .get(href)
+        .set('cookie', await signIn(sellerB))
+        .expect(200);
+      const otherRows = other.text.trim().split('\n').slice(1);
+      expect(otherRows.map((row) => row.split(',').slice(1, 2).concat(row.split(',').slice(4, 6)))).toEqual([
+        ['sale', '76146', 'CNY'],
+      ]);
+    });
+
+    it('refuses a statement in a currency the seller never had, or of a bad period, with a page', async () => {
+      const cookie = await signIn(sellerA);
+      const usd = await http().get('/seller/statement.csv?currency=USD').set('cookie', cookie).expect(400);
+      expect(usd.headers['content-type']).toMatch(/^text\/html/);
+      expect(usd.text).toContain('There is no statement in this currency');
+      const period = await http()
+        .get('/seller/statement.csv?currency=CNY&from=2026-02-30')
+        .set('cookie', cookie)
+        .expect(400);
+      expect(period.text).toContain('This period cannot be downloaded');
+      const anonymous = await http().get('/seller/statement.csv?currency=CNY').expect(303);
+      expect(anonymous.headers.location).toBe('/seller/expired');
+    });
+
     it('shows a seller with no money an empty page', async () => {
       const page = await http()
         .get('/seller')

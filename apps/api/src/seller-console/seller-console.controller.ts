@@ -3,10 +3,11 @@ import type { FastifyReply } from 'fastify';
 import { EscrowService } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { formatMoney } from '@danbao/money';
-import { CurrentPrincipal, type Principal } from '@danbao/platform';
-import { PayoutService, SettlementService } from '@danbao/settlement';
+import { ApiError, CurrentPrincipal, type Principal } from '@danbao/platform';
+import { PayoutService, SettlementService, StatementService } from '@danbao/settlement';
 import { when } from '../console/console.controller';
 import { sellerBalanceRows } from '../settlement/seller-balance';
+import { csvStatement, resolvePeriod, statementFilename } from '../settlement/statement.format';
 import { balanceChart, chartWindow, dailyBalances } from './balance-chart';
 import { SellerConsolePages } from './seller-auth.filter';
 import { SellerPages } from './seller-pages';
@@ -31,6 +32,7 @@ export class SellerConsoleController {
     @Inject(SettlementService) private readonly settlement: SettlementService,
     @Inject(PayoutService) private readonly payouts: PayoutService,
     @Inject(LedgerService) private readonly ledger: LedgerService,
+    @Inject(StatementService) private readonly statements: StatementService,
   ) {}
 
   @Get()
@@ -49,7 +51,9 @@ export class SellerConsoleController {
       typeof asked === 'string' && CURRENCY.test(asked) && currencies.includes(asked)
         ? asked
         : (currencies[0] ?? null);
-    const chart = currency ? await this.chart(sellerId, currency) : null;
+    const now = new Date();
+    const { from } = chartWindow(now, CHART_DAYS);
+    const chart = currency ? await this.chart(sellerId, currency, now) : null;
     const selected = balances.find((row) => row.currency === currency);
     const money = (amount: bigint, of: string) => formatMoney(amount, of);
 
@@ -74,6 +78,10 @@ export class SellerConsoleController {
           owed: selected.owed === 0n ? null : money(selected.owed, selected.currency),
         },
         chart,
+        statement: currency && {
+          href: `/seller/statement.csv?currency=${currency}&from=${from.toISOString().slice(0, 10)}`,
+          period: `${currency}, from ${from.toISOString().slice(0, 10)} to now (UTC)`,
+        },
         payouts: payouts.data.map((payout) => ({
           id: payout.id,
           amount: money(payout.amount, payout.currency),
@@ -88,9 +96,60 @@ export class SellerConsoleController {
     );
   }
 
+  /**
+   * The statement download: the CSV of GET /v1/statements (the same lines, columns and formula
+   * guard, streamed), as an attachment. The currency must be one the seller has had money in; a
+   * bad period is a page saying so, not the API's JSON error.
+   */
+  @Get('statement.csv')
+  async statement(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: Record<string, unknown>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const sellerId = principal.id;
+    const currencies = await this.statements.currenciesOf(sellerId);
+    const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const currency = text('currency') ?? (currencies.length === 1 ? currencies[0] : undefined);
+    if (!currency || !CURRENCY.test(currency) || !currencies.includes(currency))
+      return this.pages.message(
+        reply,
+        400,
+        'No statement',
+        'There is no statement in this currency',
+        `Your balance has had money in ${currencies.join(', ') || 'no currency yet'}.`,
+        sellerId,
+      );
+    let period: { from: Date; to: Date };
+    try {
+      period = resolvePeriod({ from: text('from')?.slice(0, 40), to: text('to')?.slice(0, 40) });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return this.pages.message(
+        reply,
+        400,
+        'No statement',
+        'This period cannot be downloaded',
+        error.message,
+        sellerId,
+      );
+    }
+    const openingBalance = await this.statements.openingBalance(sellerId, currency, period.from);
+    const lines = this.statements.lines(sellerId, currency, period.from, period.to, openingBalance);
+    void reply
+      .status(200)
+      .type('text/csv; charset=utf-8')
+      .header(
+        'content-disposition',
+        `attachment; filename="${statementFilename(currency, period.from, period.to)}"`,
+      )
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(csvStatement(lines, currency));
+  }
+
   /** The chart of the available balance: the balance before the window and the window's daily nets, two queries. */
-  private async chart(sellerId: string, currency: string): Promise<string> {
-    const now = new Date();
+  private async chart(sellerId: string, currency: string, now: Date): Promise<string> {
     const { from, days } = chartWindow(now, CHART_DAYS);
     const account = Accounts.sellerAvailable(sellerId);
     const [opening, totals] = await Promise.all([

@@ -47,8 +47,22 @@ export class SellerPages {
   }
 
   /** A page of one message: the expired link, a refused one. */
-  message(reply: FastifyReply, status: number, title: string, heading: string, message: string): void {
-    this.render(reply, status, 'message', title, { heading, message });
+  message(
+    reply: FastifyReply,
+    status: number,
+    title: string,
+    heading: string,
+    message: string,
+    seller?: string,
+  ): void {
+    this.render(
+      reply,
+      status,
+      'message',
+      title,
+      { heading, message, back: seller ? '/seller' : undefined },
+      seller,
+    );
   }
 
   /** Renders `view` inside the layout; `seller` (the signed-in seller's id) shows it in the header. */
