@@ -149,6 +149,11 @@ describe('OpenAPI document', () => {
     );
   });
 
+  it('leaves the pages out: the admin and seller consoles and the hosted checkout', () => {
+    const pages = Object.keys(document.paths).filter((path) => /^\/(admin|seller|checkout)(\/|$)/.test(path));
+    expect(pages).toEqual([]);
+  });
+
   it('defines the one error shape once', () => {
     const schemas = document.components.schemas;
     expect(schemas.ErrorResponse).toEqual({

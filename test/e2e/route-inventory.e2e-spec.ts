@@ -83,7 +83,7 @@ describe('route inventory', () => {
       .map((route) => route.path);
     for (const path of publicRoutes) {
       expect(path).toMatch(
-        /^\/(health|metrics|checkout|v1\/channels\/:channel\/notifications|v1\/admin\/sessions$|admin\/(sign-in|sign-out|assets\/))/,
+        /^\/(health|metrics|checkout|v1\/channels\/:channel\/notifications|v1\/admin\/sessions$|admin\/(sign-in|sign-out|assets\/)|seller\/(session|expired|assets\/))/,
       );
     }
   });
@@ -111,23 +111,26 @@ describe('route inventory', () => {
     }
   });
 
-  it('sends a browser to sign-in from every console page without a valid admin cookie', async () => {
+  it('sends a browser to sign-in (or the link-expired page) from every console page without a valid cookie', async () => {
     const server = app.getHttpServer();
     const consoleRoutes = routesOf(app).filter((route) => route.sessionCookie);
     expect(consoleRoutes.map((route) => `${route.method} ${route.path}`)).toEqual(
-      expect.arrayContaining(['GET /admin', 'POST /admin/refunds/:id/retry']),
+      expect.arrayContaining(['GET /admin', 'POST /admin/refunds/:id/retry', 'GET /seller']),
     );
     for (const route of consoleRoutes) {
+      // The admin console's pages take the admin cookie, the seller console's the seller cookie.
+      const seller = route.path === '/seller' || route.path.startsWith('/seller/');
+      const cookie = seller ? 'danbao_seller' : 'danbao_admin';
       expect({ route: route.path, roles: route.roles, cookie: route.sessionCookie }).toEqual({
         route: route.path,
-        roles: ['admin'],
-        cookie: 'danbao_admin',
+        roles: [seller ? 'seller' : 'admin'],
+        cookie,
       });
       const path = route.path.replace(/:[A-Za-z_]+/g, 'ord_00000000000000000000000000');
       const method = route.method.toLowerCase() as 'get' | 'post';
       for (const credential of [
         {},
-        { cookie: 'danbao_admin=forged.token.value' },
+        { cookie: `${cookie}=forged.token.value` },
         { Authorization: 'Bearer sk_forged_key_000000000000' },
       ]) {
         const response = await request(server)[method](path).set(credential).send({});
@@ -135,7 +138,7 @@ describe('route inventory', () => {
           route: `${route.method} ${route.path}`,
           status: 303,
         });
-        expect(response.headers.location).toBe('/admin/sign-in');
+        expect(response.headers.location).toBe(seller ? '/seller/expired' : '/admin/sign-in');
       }
     }
   });
