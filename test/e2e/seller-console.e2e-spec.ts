@@ -219,6 +219,14 @@ describe('seller console', () => {
       const response = await http().get('/seller').set('sec-fetch-site', 'cross-site').expect(200);
       expect(response.text).toContain('<meta http-equiv="refresh" content="0; url=/seller">');
       expect(response.headers['content-security-policy']).toContain("script-src 'none'");
+      const home = await http().get('/seller?currency=CNY').set('sec-fetch-site', 'cross-site').expect(200);
+      expect(home.text).toContain('content="0; url=/seller?currency=CNY"');
+      // Another site's link to a download reopens the home, never the download itself.
+      const download = await http()
+        .get('/seller/statement.csv?currency=CNY')
+        .set('sec-fetch-site', 'cross-site')
+        .expect(200);
+      expect(download.text).toContain('<meta http-equiv="refresh" content="0; url=/seller">');
       // From this origin (the refresh) without a cookie, it is the expired page as usual.
       const again = await http().get('/seller').set('sec-fetch-site', 'same-origin').expect(303);
       expect(again.headers.location).toBe('/seller/expired');

@@ -11,9 +11,13 @@ import {
 import { CONSOLE_POLICY } from '../console/console-pages';
 import { SELLER_EXPIRED_PATH, SELLER_SESSION_COOKIE } from './seller-pages';
 
-/** The page that opens `url` again from this origin: a zero-second refresh and a link, both escaped. */
+/**
+ * The page that opens the console's home again from this origin: a zero-second refresh and a
+ * link, both escaped. Only the home keeps its query (the currency); any other page another site
+ * sends a browser to (the statement download) is not reopened, the home is.
+ */
 export function reopenPage(url: string): string {
-  const path = url.startsWith('/seller') ? url : '/seller';
+  const path = url === '/seller' || url.startsWith('/seller?') ? url : '/seller';
   const href = path.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
