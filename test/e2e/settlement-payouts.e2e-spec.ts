@@ -216,8 +216,42 @@ describe('seller settlement: balances and payouts', () => {
     // And a sweep that re-sends a payout the bank already paid pays nothing twice.
     const [payout] = await payoutsOf(sellersOfRun[0]);
     await settled(sellersOfRun[0], payout.id);
-    await payouts.send(payout.id);
+    await Promise.all([payouts.send(payout.id), payouts.send(payout.id)]);
     expect(await account(Accounts.sellerPayout(sellersOfRun[0]))).toBe(0n);
+    const transfers = await dataSource.query(
+      "SELECT id FROM sandbox_charges WHERE kind = 'payout' AND reference = ?",
+      [payout.id],
+    );
+    expect(transfers).toHaveLength(1);
+  });
+
+  it('lets 20 parallel payouts and the daily run take exactly what is available, never more (T18)', async () => {
+    const seller = newSeller();
+    await releasedOrder(seller, 10_000, { daysAgo: 2, feeBps: 0 });
+    await app.get(SettlementService).mature(seller, 'CNY');
+    const as = bearer('seller', seller);
+    const [run, ...answers] = await Promise.all([
+      runPayouts(),
+      ...Array.from({ length: 20 }, () =>
+        http().post('/v1/payouts').set(as).send({ amount: 1_000, currency: 'CNY' }),
+      ),
+    ]);
+    expect(run.status).toBe(200);
+    const created = answers.filter((answer) => answer.status === 201);
+    const refused = answers.filter((answer) => answer.status === 409);
+    expect(created.length + refused.length).toBe(20);
+    expect(refused.every((answer) => answer.body.error.code === 'insufficient_available')).toBe(true);
+    const made = await payoutsOf(seller);
+    const scheduled = made.filter((payout) => payout.method === 'scheduled');
+    expect(scheduled.length).toBeLessThanOrEqual(1);
+    expect(made.reduce((sum, payout) => sum + payout.amount, 0)).toBe(10_000);
+    expect(created.length).toBe((10_000 - (scheduled[0]?.amount ?? 0)) / 1_000);
+    expect(await account(Accounts.sellerAvailable(seller))).toBe(0n);
+    // A payout in a currency the seller has nothing in is above its available balance (0).
+    const usd = await http().post('/v1/payouts').set(as).send({ amount: 1, currency: 'USD' });
+    expect(usd.status).toBe(409);
+    expect(usd.body.error.code).toBe('insufficient_available');
+    for (const payout of made) await settled(seller, payout.id);
   });
 
   it('returns a failed payout’s money to available, with the reason', async () => {
