@@ -8,13 +8,14 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { RefundService } from '@danbao/channels';
+import { RefundService, signPayload } from '@danbao/channels';
 import { ReleaseService } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { TokenService } from '@danbao/platform';
 import { PayoutService, settlementReconcilers, SettlementService } from '@danbao/settlement';
 import { makePaidOrder, shipOrders, Stack, startStack, waitFor } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
+import { SANDBOX_SECRET } from '../support/api-client';
 
 const DAY_MS = 86_400_000;
 
@@ -252,6 +253,46 @@ describe('seller settlement: balances and payouts', () => {
     expect(usd.status).toBe(409);
     expect(usd.body.error.code).toBe('insufficient_available');
     for (const payout of made) await settled(seller, payout.id);
+  });
+
+  it('applies a repeated bank answer once, and flags a contradiction or other money without moving any', async () => {
+    const seller = newSeller();
+    await releasedOrder(seller, 5_000, { daysAgo: 2 });
+    const created = await http()
+      .post('/v1/payouts')
+      .set(bearer('seller', seller))
+      .send({ amount: 3_000, currency: 'CNY' })
+      .expect(201);
+    await settled(seller, created.body.id);
+    const notify = (id: string, type: string, amount = 3_000) => {
+      const raw = JSON.stringify({
+        id,
+        type,
+        created: Math.floor(Date.now() / 1000),
+        data: { reference: created.body.id, amount, currency: 'CNY', channel_reference: 'tr_again' },
+      });
+      return http()
+        .post('/v1/channels/sandbox/notifications')
+        .set('content-type', 'application/json')
+        .set('danbao-signature', signPayload(SANDBOX_SECRET, raw))
+        .send(raw);
+    };
+    const before = await account(Accounts.bankPayouts());
+    expect((await notify(`ntf_again_${seller}`, 'payout.paid')).body).toMatchObject({ outcome: 'duplicate' });
+    expect((await notify(`ntf_contra_${seller}`, 'payout.failed')).body).toMatchObject({
+      outcome: 'flagged',
+      review_reason: 'late_contradiction',
+    });
+    expect((await notify(`ntf_other_${seller}`, 'payout.paid', 3_001)).body).toMatchObject({
+      outcome: 'flagged',
+      review_reason: 'amount_mismatch',
+    });
+    expect(await account(Accounts.bankPayouts())).toBe(before);
+    expect(await balance(seller)).toMatchObject({ available: net(5_000) - 3_000, in_payout: 0 });
+    const paid = await dataSource.query('SELECT id FROM ledger_transactions WHERE reference = ?', [
+      `payout_paid:${created.body.id}`,
+    ]);
+    expect(paid).toHaveLength(1);
   });
 
   it('returns a failed payout’s money to available, with the reason', async () => {
