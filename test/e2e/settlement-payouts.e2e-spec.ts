@@ -8,13 +8,14 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { RefundService } from '@danbao/channels';
-import { ReleaseService } from '@danbao/escrow';
+import { RefundService, signPayload } from '@danbao/channels';
+import { HoldResolutionService, ReleaseService } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
-import { TokenService } from '@danbao/platform';
+import { databaseOf, runInTransaction, TokenService } from '@danbao/platform';
 import { PayoutService, settlementReconcilers, SettlementService } from '@danbao/settlement';
 import { makePaidOrder, shipOrders, Stack, startStack, waitFor } from '@danbao/testing';
 import { AppModule } from '../../apps/api/src/app.module';
+import { SANDBOX_SECRET } from '../support/api-client';
 
 const DAY_MS = 86_400_000;
 
@@ -216,8 +217,82 @@ describe('seller settlement: balances and payouts', () => {
     // And a sweep that re-sends a payout the bank already paid pays nothing twice.
     const [payout] = await payoutsOf(sellersOfRun[0]);
     await settled(sellersOfRun[0], payout.id);
-    await payouts.send(payout.id);
+    await Promise.all([payouts.send(payout.id), payouts.send(payout.id)]);
     expect(await account(Accounts.sellerPayout(sellersOfRun[0]))).toBe(0n);
+    const transfers = await dataSource.query(
+      "SELECT id FROM sandbox_charges WHERE kind = 'payout' AND reference = ?",
+      [payout.id],
+    );
+    expect(transfers).toHaveLength(1);
+  });
+
+  it('lets 20 parallel payouts and the daily run take exactly what is available, never more (T18)', async () => {
+    const seller = newSeller();
+    await releasedOrder(seller, 10_000, { daysAgo: 2, feeBps: 0 });
+    await app.get(SettlementService).mature(seller, 'CNY');
+    const as = bearer('seller', seller);
+    const [run, ...answers] = await Promise.all([
+      runPayouts(),
+      ...Array.from({ length: 20 }, () =>
+        http().post('/v1/payouts').set(as).send({ amount: 1_000, currency: 'CNY' }),
+      ),
+    ]);
+    expect(run.status).toBe(200);
+    const created = answers.filter((answer) => answer.status === 201);
+    const refused = answers.filter((answer) => answer.status === 409);
+    expect(created.length + refused.length).toBe(20);
+    expect(refused.every((answer) => answer.body.error.code === 'insufficient_available')).toBe(true);
+    const made = await payoutsOf(seller);
+    const scheduled = made.filter((payout) => payout.method === 'scheduled');
+    expect(scheduled.length).toBeLessThanOrEqual(1);
+    expect(made.reduce((sum, payout) => sum + payout.amount, 0)).toBe(10_000);
+    expect(created.length).toBe((10_000 - (scheduled[0]?.amount ?? 0)) / 1_000);
+    expect(await account(Accounts.sellerAvailable(seller))).toBe(0n);
+    // A payout in a currency the seller has nothing in is above its available balance (0).
+    const usd = await http().post('/v1/payouts').set(as).send({ amount: 1, currency: 'USD' });
+    expect(usd.status).toBe(409);
+    expect(usd.body.error.code).toBe('insufficient_available');
+    for (const payout of made) await settled(seller, payout.id);
+  });
+
+  it('applies a repeated bank answer once, and flags a contradiction or other money without moving any', async () => {
+    const seller = newSeller();
+    await releasedOrder(seller, 5_000, { daysAgo: 2 });
+    const created = await http()
+      .post('/v1/payouts')
+      .set(bearer('seller', seller))
+      .send({ amount: 3_000, currency: 'CNY' })
+      .expect(201);
+    await settled(seller, created.body.id);
+    const notify = (id: string, type: string, amount = 3_000) => {
+      const raw = JSON.stringify({
+        id,
+        type,
+        created: Math.floor(Date.now() / 1000),
+        data: { reference: created.body.id, amount, currency: 'CNY', channel_reference: 'tr_again' },
+      });
+      return http()
+        .post('/v1/channels/sandbox/notifications')
+        .set('content-type', 'application/json')
+        .set('danbao-signature', signPayload(SANDBOX_SECRET, raw))
+        .send(raw);
+    };
+    const before = await account(Accounts.bankPayouts());
+    expect((await notify(`ntf_again_${seller}`, 'payout.paid')).body).toMatchObject({ outcome: 'duplicate' });
+    expect((await notify(`ntf_contra_${seller}`, 'payout.failed')).body).toMatchObject({
+      outcome: 'flagged',
+      review_reason: 'late_contradiction',
+    });
+    expect((await notify(`ntf_other_${seller}`, 'payout.paid', 3_001)).body).toMatchObject({
+      outcome: 'flagged',
+      review_reason: 'amount_mismatch',
+    });
+    expect(await account(Accounts.bankPayouts())).toBe(before);
+    expect(await balance(seller)).toMatchObject({ available: net(5_000) - 3_000, in_payout: 0 });
+    const paid = await dataSource.query('SELECT id FROM ledger_transactions WHERE reference = ?', [
+      `payout_paid:${created.body.id}`,
+    ]);
+    expect(paid).toHaveLength(1);
   });
 
   it('returns a failed payout’s money to available, with the reason', async () => {
@@ -405,6 +480,73 @@ describe('seller settlement: balances and payouts', () => {
       await app.get(SettlementService).mature(seller, 'CNY');
       expect(await balance(seller)).toMatchObject({ available: 900, owed: 0 });
       expect(await account(Accounts.sellerReceivable(seller))).toBe(0n);
+    });
+
+    it('leaves statement totals equal to the balance: sales, fees, a partial refund, payouts paid and failed, a receivable', async () => {
+      const seller = newSeller('_bank_closed'); // its bank refuses every payout
+      const settlement = app.get(SettlementService);
+      await settlement.updateSettings(seller, { payoutDelayMs: 0 }, { type: 'operator', name: 'cli' });
+      const a = await releasedOrder(seller, 10_000); // net 9,800
+      const b = await makePaidOrder(
+        dataSource,
+        { sellerId: seller, amount: 6_000, feeBps: 500 },
+        { withPayment: true },
+      );
+      // A dispute's partial refund: 2,000 back to the buyer, 4,000 released less 5 % (net 3,800).
+      await app.get(HoldResolutionService).resolveAlone(b.orderId, 2_000n, 'partial refund');
+      await settlement.mature(seller, 'CNY');
+      expect(await balance(seller)).toMatchObject({ available: 13_600, incoming: 0 });
+      const failed = await http()
+        .post('/v1/payouts')
+        .set(bearer('seller', seller))
+        .send({ amount: 5_000, currency: 'CNY' })
+        .expect(201);
+      expect(await settled(seller, failed.body.id)).toMatchObject({ status: 'failed' });
+      // A payout the bank pays (applied as its notification would be), then a refund after release
+      // of all of order a: the seller's part, 9,800 (the platform gives back its 200 fee), is above what is
+      // left available (13,600 − 8,000 = 5,600): 4,200 is owed.
+      const paid = await app.get(PayoutService).requestPayout(seller, 8_000n, 'CNY');
+      await runInTransaction(databaseOf(dataSource), (tx) =>
+        app.get(PayoutService).applyResult(tx, paid.id, {
+          succeeded: true,
+          amount: 8_000n,
+          currency: 'CNY',
+          channelReference: 'tr_statement',
+        }),
+      );
+      await dataSource.query(
+        `INSERT INTO sandbox_charges (id, kind, reference, amount, currency, card_last4, result, created_at)
+         VALUES (?, 'payment', ?, 10000, 'CNY', '4242', 'succeeded', ?)`,
+        [`ch_${a.paymentId.slice(4)}`, a.paymentId, new Date()],
+      );
+      await refundAfterRelease(a.orderId, 10_000).expect(202);
+      const now = await balance(seller);
+      expect(now).toMatchObject({ available: 0, owed: 4_200, incoming: 0 });
+
+      const period = { currency: 'CNY', from: new Date(Date.now() - 3 * DAY_MS).toISOString().slice(0, 10) };
+      const json = await http().get('/v1/statements').query(period).set(bearer('seller', seller)).expect(200);
+      expect(json.body.opening_balance).toBe(0);
+      expect(json.body.closing_balance).toBe(now.incoming + now.available - now.owed);
+      expect(
+        json.body.data.map((line: { type: string; amount: number }) => [line.type, line.amount]),
+      ).toEqual([
+        ['sale', 9_800],
+        ['sale', 3_800],
+        ['payout', -5_000],
+        ['payout_returned', 5_000],
+        ['payout', -8_000],
+        ['adjustment', -9_800], // the refund less the fee's share (200), which the platform gave back
+      ]);
+      const csv = await http()
+        .get('/v1/statements')
+        .query(period)
+        .set(bearer('seller', seller))
+        .set('Accept', 'text/csv')
+        .expect(200);
+      const rows = csv.text.trimEnd().split('\n').slice(1);
+      const amountColumn = 4;
+      const total = rows.reduce((sum, row) => sum + Number(row.split(',')[amountColumn]), 0);
+      expect(total).toBe(json.body.closing_balance - json.body.opening_balance);
     });
 
     it('refuses an order whose money was not released, and an unknown order', async () => {

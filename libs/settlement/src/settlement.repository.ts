@@ -56,14 +56,16 @@ export interface SellerSettlement {
 export class SettlementRepository {
   /** The settlement row of a seller and currency, created on first use and locked (FOR UPDATE). */
   async lockSettlement(tx: Tx, sellerId: string, currency: string, now: Date): Promise<SellerSettlement> {
-    await tx.query(
-      'INSERT IGNORE INTO seller_settlements (seller_id, currency, matured_through, debited_total, updated_at) VALUES (?, ?, NULL, 0, ?)',
-      [sellerId, currency, now],
-    );
     return (await this.lockSettlements(tx, [{ sellerId, currency }], now))[0];
   }
 
-  /** Several settlement rows, created on first use and locked in key order (no deadlock between runs). */
+  /**
+   * Several settlement rows, locked in key order (no deadlock between runs), created on first use.
+   * Rows that exist are locked by SELECT … FOR UPDATE alone; missing ones are created with
+   * INSERT … ON DUPLICATE KEY UPDATE, which takes the exclusive lock at once (INSERT IGNORE would
+   * take a shared lock on a row another transaction just created, and two such upgrading to
+   * FOR UPDATE deadlock).
+   */
   async lockSettlements(
     tx: Tx,
     keys: { sellerId: string; currency: string }[],
@@ -73,11 +75,25 @@ export class SettlementRepository {
     const sorted = [...keys].sort((a, b) =>
       a.sellerId === b.sellerId ? (a.currency < b.currency ? -1 : 1) : a.sellerId < b.sellerId ? -1 : 1,
     );
-    await tx.query(
-      `INSERT IGNORE INTO seller_settlements (seller_id, currency, matured_through, debited_total, updated_at)
-       VALUES ${sorted.map(() => '(?, ?, NULL, 0, ?)').join(', ')}`,
-      sorted.flatMap((key) => [key.sellerId, key.currency, now]),
-    );
+    let locked = await this.selectForUpdate(tx, sorted);
+    if (locked.length < sorted.length) {
+      const found = new Set(locked.map((row) => `${row.sellerId} ${row.currency}`));
+      const missing = sorted.filter((key) => !found.has(`${key.sellerId} ${key.currency}`));
+      await tx.query(
+        `INSERT INTO seller_settlements (seller_id, currency, matured_through, debited_total, updated_at)
+         VALUES ${missing.map(() => '(?, ?, NULL, 0, ?)').join(', ')}
+         ON DUPLICATE KEY UPDATE seller_id = seller_id`,
+        missing.flatMap((key) => [key.sellerId, key.currency, now]),
+      );
+      locked = await this.selectForUpdate(tx, sorted);
+    }
+    return locked;
+  }
+
+  private async selectForUpdate(
+    tx: Tx,
+    sorted: { sellerId: string; currency: string }[],
+  ): Promise<SellerSettlement[]> {
     const rows = await tx.query<
       { seller_id: string; currency: string; matured_through: Date | null; debited_total: string }[]
     >(
@@ -146,7 +162,9 @@ export class SettlementRepository {
 
   async lockSettings(tx: Tx, sellerId: string, now: Date): Promise<SellerSettings> {
     await tx.query(
-      'INSERT IGNORE INTO seller_settings (seller_id, risk_tier, payout_delay_ms, created_at, updated_at) VALUES (?, NULL, NULL, ?, ?)',
+      // ON DUPLICATE KEY UPDATE locks an existing row exclusively at once (see lockSettlements).
+      `INSERT INTO seller_settings (seller_id, risk_tier, payout_delay_ms, created_at, updated_at)
+       VALUES (?, NULL, NULL, ?, ?) ON DUPLICATE KEY UPDATE seller_id = seller_id`,
       [sellerId, now, now],
     );
     await tx.query('SELECT seller_id FROM seller_settings WHERE seller_id = ? FOR UPDATE', [sellerId]);
