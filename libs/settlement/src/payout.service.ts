@@ -216,7 +216,10 @@ export class PayoutService {
     return payouts;
   }
 
-  /** One job per payout asks the channel to pay it (ids only; deterministic job id). */
+  /**
+   * One job per payout asks the channel to pay it (ids only; deterministic job id, without `:`,
+   * which BullMQ refuses in a custom id: the whole addBulk would fail and only the sweep would send).
+   */
   async enqueueSends(payouts: Pick<Payout, 'id'>[]): Promise<void> {
     if (payouts.length === 0) return;
     try {
@@ -225,7 +228,7 @@ export class PayoutService {
           name: SEND_PAYOUT_JOB,
           data: { payoutId: payout.id },
           opts: {
-            jobId: `send-payout:${payout.id}`,
+            jobId: `send-payout-${payout.id}`,
             attempts: 8,
             backoff: { type: 'exponential', delay: 1000 },
             removeOnComplete: 1000,
