@@ -12,8 +12,9 @@
  *   payout_paid  seller:<id>:payout      → bank:payouts (hot)           (day 6)
  * The last cycle is not paid out yet: each seller ends with its net on available, above
  * PAYOUT_MINIMUM, so the next run pays every seller. 11 entries and 5 journal transactions a cycle:
- * 139 entries a seller a year by default, 579 with weekly cycles (BENCH_CYCLE_DAYS=7), which this
- * shared two-core machine generated too slowly for 10,000 sellers and their twin.
+ * 150 entries a seller a year by default (14 cycles), 579 with weekly cycles (BENCH_CYCLE_DAYS=7,
+ * at least 7), which this shared two-core machine generated too slowly for 10,000 sellers and their
+ * twin.
  *
  * Ids are seller-major (`ltx_b<seller><week><k>`), so every table is filled in primary-key order;
  * they are unique and at most 40 characters, which is all the code needs of an id. ledger_balances

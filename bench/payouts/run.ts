@@ -1,7 +1,7 @@
 /**
  * The daily payout run over sellers with a year of activity each, against a raw-SQL baseline
- * doing the same ledger writes for the same sellers, in the same run (PERFORMANCE.md: runs differ
- * by 5-35 %, so only ratios within one run mean anything).
+ * doing the same ledger writes for the same sellers, in the same run (on a shared machine runs
+ * differ from one another, so only ratios within one run mean anything).
  *
  *   npm run bench:payouts     (DATABASE_URL, REDIS_URL as elsewhere; BENCH_SELLERS, default 10000:
  *                              the run is measured at BENCH_SELLERS/2 and BENCH_SELLERS;
