@@ -6,7 +6,8 @@
  *   npm run bench:payouts     (DATABASE_URL, REDIS_URL as elsewhere; BENCH_SELLERS, default 10000:
  *                              the run is measured at BENCH_SELLERS/2 and BENCH_SELLERS;
  *                              BENCH_CYCLE_DAYS, default 28, see generate.ts; BENCH_PAGE_SIZE,
- *                              default 500; BENCH_FULL_CHECK_MAX, default 1000)
+ *                              default 500; BENCH_FULL_CHECK_MAX, default 1000; BENCH_PROFILE=1
+ *                              prints the run's time per statement)
  *
  * For each size: a fresh database with every migration is filled by SQL (generate.ts: a year of
  * orders, maturations and paid payouts per seller, books balanced), then copied to a twin
@@ -108,13 +109,22 @@ function sampleMemory() {
   };
 }
 
-/** Counts the statements sent through the platform's Tx (BEGIN and COMMIT are not among them). */
-function countStatements(): { count: number } {
-  const counter = { count: 0 };
+/**
+ * Counts the statements sent through the platform's Tx (START TRANSACTION and COMMIT among them,
+ * as the raw side counts its own) and times them by their first words (printed with BENCH_PROFILE=1).
+ */
+function countStatements(): { count: number; time: Map<string, number> } {
+  const counter = { count: 0, time: new Map<string, number>() };
   const original = MysqlTx.prototype.query;
-  MysqlTx.prototype.query = function (this: MysqlTx, ...args: Parameters<MysqlTx['query']>) {
+  MysqlTx.prototype.query = async function (this: MysqlTx, ...args: Parameters<MysqlTx['query']>) {
     counter.count += 1;
-    return original.apply(this, args);
+    const started = performance.now();
+    try {
+      return await original.apply(this, args);
+    } finally {
+      const key = args[0].replace(/\s+/g, ' ').trim().slice(0, 70);
+      counter.time.set(key, (counter.time.get(key) ?? 0) + performance.now() - started);
+    }
   } as MysqlTx['query'];
   return counter;
 }
@@ -153,7 +163,13 @@ async function runSide(
   };
   const statements = countStatements();
   return async () => {
+    statements.count = 0;
+    statements.time.clear();
     const summary = await payouts.runPayouts(now, PAGE_SIZE);
+    if (process.env.BENCH_PROFILE) {
+      for (const [key, ms] of [...statements.time].sort((a, b) => b[1] - a[1]))
+        process.stderr.write(`${(ms / 1000).toFixed(2).padStart(7)} s  ${key}\n`);
+    }
     const queued = await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized');
     if (queued !== summary.payouts)
       throw new Error(`${queued} send-payout jobs for ${summary.payouts} payouts`);
@@ -215,7 +231,7 @@ async function rawPage(
   minimum: bigint,
   now: Date,
 ): Promise<{ count: number; amount: bigint }> {
-  await connection.query('START TRANSACTION');
+  await query('START TRANSACTION');
   try {
     const balances = await query<{ account_code: string; currency: string; balance: string }[]>(
       `SELECT account_code, currency, balance FROM ledger_balances
@@ -299,7 +315,7 @@ async function rawPage(
         }),
       );
     }
-    await connection.query('COMMIT');
+    await query('COMMIT');
     return { count: due.length, amount: due.reduce((sum, payout) => sum + payout.amount, 0n) };
   } catch (error) {
     await connection.query('ROLLBACK').catch(() => undefined);
