@@ -1,4 +1,4 @@
-import { affectedRows, type Tx } from '@danbao/platform';
+import { type Tx } from '@danbao/platform';
 import type { BalanceDelta } from './posting-plan';
 
 /*
@@ -139,55 +139,32 @@ export async function upsertBalances(tx: Tx, rows: BalanceDelta[], updatedAt: Da
 }
 
 /**
- * Takes `amount` (positive) from a balance row only if the row holds at least that much: the
- * check and the change are one statement on the locked row, so of two posts racing for the last
- * funds exactly one matches. Returns false when the row is missing or short.
+ * Applies a run of balance changes with one upsert, in the order given (the order the rows are
+ * locked in), creating the rows that do not exist yet. `guarded` are the debits of accounts that
+ * may not go negative: they are read back under the locks just taken, and the first one (in the
+ * order given) that went below zero is returned; the caller throws, and its transaction must be
+ * rolled back, as after any failed post. Two statements however many rows: a page of payouts
+ * interleaves each seller's guarded debit with a credit, which per-row guarded UPDATEs would
+ * have made two statements a seller.
  */
-export async function debitBalance(
-  tx: Tx,
-  row: { account: string; currency: string; bucket: number },
-  amount: bigint,
-  updatedAt: Date,
-): Promise<boolean> {
-  const result = await tx.query(
-    `UPDATE ledger_balances SET balance = balance - ?, version = version + 1, updated_at = ?
-     WHERE account_code = ? AND currency = ? AND bucket = ? AND balance >= ?`,
-    [amount, updatedAt, row.account, row.currency, row.bucket, amount],
-  );
-  return affectedRows(result) === 1;
-}
-
-/**
- * debitBalance for several rows of one currency and bucket in one statement: each row loses its
- * own amount only if it holds at least that much. Returns undefined when every row was debited,
- * otherwise the first row that was missing or short (the rows that matched were changed, so the
- * caller's transaction must be rolled back, as after any failed post).
- */
-export async function debitBalances(
+export async function applyBalances(
   tx: Tx,
   rows: BalanceDelta[],
+  guarded: BalanceDelta[],
   updatedAt: Date,
 ): Promise<BalanceDelta | undefined> {
-  const { currency, bucket } = rows[0];
-  const cases = rows.map(() => 'WHEN ? THEN ?').join(' ');
-  const amounts = rows.flatMap((row) => [row.account, -row.delta]);
-  const result = await tx.query(
-    `UPDATE ledger_balances SET balance = balance - CASE account_code ${cases} END, version = version + 1,
-       updated_at = ?
-     WHERE currency = ? AND bucket = ? AND account_code IN (${placeholders(rows.length, '?')})
-       AND balance >= CASE account_code ${cases} END`,
-    [...amounts, updatedAt, currency, bucket, ...rows.map((row) => row.account), ...amounts],
+  await upsertBalances(tx, rows, updatedAt);
+  if (guarded.length === 0) return undefined;
+  const negative: { account_code: string; currency: string; bucket: number }[] = await tx.query(
+    `SELECT account_code, currency, bucket FROM ledger_balances
+     WHERE account_code IN (${placeholders(guarded.length, '?')}) AND balance < 0 FOR UPDATE`,
+    guarded.map((row) => row.account),
   );
-  if (affectedRows(result) === rows.length) return undefined;
-  // The rows this statement debited carry its updated_at (each balance row is one step of a
-  // post, so no other statement of the post set it); the first other row is the short one.
-  const debited: { account_code: string }[] = await tx.query(
-    `SELECT account_code FROM ledger_balances
-     WHERE currency = ? AND bucket = ? AND account_code IN (${placeholders(rows.length, '?')}) AND updated_at = ?`,
-    [currency, bucket, ...rows.map((row) => row.account), updatedAt],
-  );
-  const done = new Set(debited.map((row) => row.account_code));
-  return rows.find((row) => !done.has(row.account)) ?? rows[0];
+  if (negative.length === 0) return undefined;
+  const key = (account: string, currency: string, bucket: number) =>
+    `${account}\u0000${currency}\u0000${bucket}`;
+  const short = new Set(negative.map((row) => key(row.account_code, row.currency, Number(row.bucket))));
+  return guarded.find((row) => short.has(key(row.account, row.currency, row.bucket)));
 }
 
 /** Locks every bucket row of an account (by primary key range) and returns their balances. */

@@ -12,8 +12,7 @@ import { HOT_ACCOUNT_BUCKETS } from './accounts';
 import { checkLedger } from './ledger.check';
 import { InsufficientFundsError, ReferenceConflictError } from './ledger.errors';
 import {
-  debitBalance,
-  debitBalances,
+  applyBalances,
   EntryInsert,
   findTransactionsByReference,
   insertEntries,
@@ -34,7 +33,7 @@ import type {
   Statement,
   StatementOptions,
 } from './ledger.types';
-import { allocateSpreadDebit, EntryRow, planPostings, validatePostInput } from './posting-plan';
+import { allocateSpreadDebit, BalanceDelta, EntryRow, planPostings, validatePostInput } from './posting-plan';
 
 const DEFAULT_STATEMENT_LIMIT = 1000;
 const MAX_STATEMENT_LIMIT = 10_000;
@@ -489,30 +488,31 @@ export class LedgerService {
 
     for (let index = 0; index < plan.steps.length; index += 1) {
       const step = plan.steps[index];
-      if (step.kind === 'upsert') {
-        await upsertBalances(tx, step.rows, now);
-      } else if (step.kind === 'debit') {
-        // A run of guarded debits in one currency and bucket (a batch's escrow accounts) is one
-        // statement, locking its rows in the same order the steps would have.
-        const run = [step.row];
-        for (let next = plan.steps[index + 1]; next?.kind === 'debit'; next = plan.steps[index + 1]) {
-          if (next.row.currency !== step.row.currency || next.row.bucket !== step.row.bucket) break;
-          run.push(next.row);
-          index += 1;
-        }
-        if (run.length === 1) {
-          const ok = await debitBalance(tx, step.row, -step.row.delta, now);
-          if (!ok) throw new InsufficientFundsError(step.row.account, step.row.currency);
-        } else {
-          const short = await debitBalances(tx, run, now);
-          if (short) throw new InsufficientFundsError(short.account, short.currency);
-        }
-      } else {
+      if (step.kind === 'spread-debit') {
         const buckets = await lockBuckets(tx, step.debit.account, step.debit.currency);
         const allocation = allocateSpreadDebit(step.debit, buckets);
         await upsertBalances(tx, allocation.rows, now);
         entries.push(...allocation.entries);
+        continue;
       }
+      // A run of credits and guarded debits (e.g. a page of payouts: each seller's available
+      // debited, its payout account credited, interleaved in lock order) is one upsert that locks
+      // the rows in the plan's order, then one read of the debited rows under those locks.
+      const rows: BalanceDelta[] = [];
+      const guarded: BalanceDelta[] = [];
+      for (; index < plan.steps.length; index += 1) {
+        const run = plan.steps[index];
+        if (run.kind === 'spread-debit') break;
+        if (run.kind === 'upsert') {
+          rows.push(...run.rows);
+        } else {
+          rows.push(run.row);
+          guarded.push(run.row);
+        }
+      }
+      index -= 1;
+      const short = await applyBalances(tx, rows, guarded, now);
+      if (short) throw new InsufficientFundsError(short.account, short.currency);
     }
     if (hasSpreadDebit) await insertEntries(tx, toInsert(entries), now);
   }

@@ -217,7 +217,10 @@ export class PayoutService {
     return payouts;
   }
 
-  /** One job per payout asks the channel to pay it (ids only; deterministic job id). */
+  /**
+   * One job per payout asks the channel to pay it (ids only; deterministic job id, without `:`,
+   * which BullMQ refuses in a custom id: the whole addBulk would fail and only the sweep would send).
+   */
   async enqueueSends(payouts: Pick<Payout, 'id'>[]): Promise<void> {
     if (payouts.length === 0) return;
     try {
