@@ -587,4 +587,17 @@ describe('seller settlement: balances and payouts', () => {
     );
     expect(matured).toMatchObject({ incoming: 0, available: net(6_000) });
   });
+
+  it('matures the released part of a dispute’s partial refund when its delay passes (no sweep)', async () => {
+    const seller = newSeller();
+    await http().put(`/v1/admin/sellers/${seller}`).set(admin()).send({ payout_delay: 1 }).expect(200);
+    const order = await makePaidOrder(dataSource, { sellerId: seller, amount: 6_000 }, { withPayment: true });
+    await app.get(HoldResolutionService).resolveAlone(order.orderId, 1_000n, 'partial refund');
+    const matured = await waitFor(
+      () => balance(seller),
+      (now) => now.available === net(5_000),
+      15_000,
+    );
+    expect(matured).toMatchObject({ incoming: 0, available: net(5_000) });
+  });
 });

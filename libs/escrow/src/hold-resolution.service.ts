@@ -5,6 +5,7 @@ import { splitFee } from '@danbao/money';
 import { OutboxRelay, OutboxService, type OutboxEntry } from '@danbao/notifications';
 import { Order, OrderEvents, OrdersService } from '@danbao/orders';
 import { Database, runInTransaction, type Tx } from '@danbao/platform';
+import { SettlementService } from '@danbao/settlement';
 import { EscrowStateError } from './escrow.errors';
 import { EscrowJobs } from './escrow.jobs';
 import { HoldRepository } from './hold.repository';
@@ -44,6 +45,7 @@ export class HoldResolutionService {
     @Inject(RefundService) private readonly refunds: RefundService,
     @Inject(EscrowJobs) private readonly jobs: EscrowJobs,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
+    @Inject(SettlementService) private readonly settlement: SettlementService,
   ) {}
 
   /** The order's hold, locked (after the caller locked the order). */
@@ -167,6 +169,14 @@ export class HoldResolutionService {
   async afterResolve(resolution: Resolution): Promise<void> {
     if (resolution.refund) await this.refunds.send(resolution.refund);
     await this.relay.kick();
+    if (resolution.split.net > 0n) {
+      // The released part matures after the seller's payout delay: ring for it (the sweep is the backstop).
+      try {
+        await this.settlement.scheduleMaturation(resolution.hold.sellerId, resolution.hold.currency);
+      } catch (error) {
+        this.logger.warn({ hold: resolution.hold.id, err: String(error) }, 'maturation doorbell not rung');
+      }
+    }
   }
 
   /**

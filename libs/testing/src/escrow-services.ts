@@ -4,6 +4,7 @@ import { LedgerService } from '@danbao/ledger';
 import { OutboxRelay, OutboxService } from '@danbao/notifications';
 import { OrderEvents, OrdersService } from '@danbao/orders';
 import { AuditLog, type AppConfig, type Database, type QueueRegistry } from '@danbao/platform';
+import { SettlementService } from '@danbao/settlement';
 
 /**
  * The escrow's services wired by hand, as Nest wires them, for integration specs that want the
@@ -19,7 +20,30 @@ export function escrowServices(db: Database, config: AppConfig, queues: QueueReg
   const refunds = new RefundService(db, ledger, new PaymentChannels([sandbox]), new AuditLog(), outbox);
   const jobs = new EscrowJobs(queues);
   const relay = new OutboxRelay(db, queues, config);
-  const resolution = new HoldResolutionService(db, orders, orderEvents, ledger, outbox, refunds, jobs, relay);
+  const settlement = new SettlementService(db, ledger, new AuditLog(), queues, config);
+  const resolution = new HoldResolutionService(
+    db,
+    orders,
+    orderEvents,
+    ledger,
+    outbox,
+    refunds,
+    jobs,
+    relay,
+    settlement,
+  );
   const expiry = new HoldExpiryService(db, config, orders, outbox, resolution);
-  return { ledger, outbox, orders, orderEvents, sandbox, refunds, jobs, relay, resolution, expiry };
+  return {
+    ledger,
+    outbox,
+    orders,
+    orderEvents,
+    sandbox,
+    refunds,
+    jobs,
+    relay,
+    settlement,
+    resolution,
+    expiry,
+  };
 }

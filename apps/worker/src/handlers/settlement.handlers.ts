@@ -73,14 +73,23 @@ export class PayoutRunJobHandler implements JobHandler {
 }
 
 /**
- * `sweep-settlement` (every SWEEP_INTERVAL): matures what the doorbells missed (Redis may lose
- * them) and sends again the payouts the channel never answered.
+ * The maturation backstop runs at most this often: every release rings a doorbell for its seller,
+ * so the sweep only catches the doorbells Redis lost, and looking at every seller with money
+ * incoming (a transaction each) every SWEEP_INTERVAL would cost the database for nothing.
+ */
+export const MATURATION_SWEEP_MS = 5 * 60_000;
+
+/**
+ * `sweep-settlement` (every SWEEP_INTERVAL): sends again the payouts the channel never answered,
+ * and (at most every MATURATION_SWEEP_MS, or SWEEP_INTERVAL if longer) matures what the doorbells
+ * missed.
  */
 @Injectable()
 export class SettlementSweepJobHandler implements JobHandler {
   readonly queue = SETTLEMENT_QUEUE;
   readonly jobName = SETTLEMENT_SWEEP_JOB;
   readonly repeatEveryMs: number;
+  private maturedAt = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -90,9 +99,13 @@ export class SettlementSweepJobHandler implements JobHandler {
     this.repeatEveryMs = config.sweepIntervalMs;
   }
 
-  async handle(): Promise<{ matured: string; payoutsResent: number }> {
-    const matured = await this.settlement.matureDue();
+  async handle(): Promise<{ matured: string | null; payoutsResent: number }> {
+    let matured: string | null = null;
+    if (Date.now() - this.maturedAt >= Math.max(MATURATION_SWEEP_MS, this.repeatEveryMs)) {
+      this.maturedAt = Date.now();
+      matured = (await this.settlement.matureDue()).toString();
+    }
     const payoutsResent = await this.payouts.resendUnanswered();
-    return { matured: matured.toString(), payoutsResent };
+    return { matured, payoutsResent };
   }
 }
