@@ -17,4 +17,6 @@ export {
   SandboxDeliveryHandler,
 } from './sandbox-channel';
 export type { SandboxNotification } from './sandbox-channel';
-export { signPayload, verifySignature, SIGNATURE_TOLERANCE_SECONDS } from './signature';
+// The signature scheme lives in the platform (outbound webhooks sign with it too); re-exported so
+// existing importers of @danbao/channels keep working.
+export { signPayload, verifySignature, SIGNATURE_TOLERANCE_SECONDS } from '@danbao/platform';

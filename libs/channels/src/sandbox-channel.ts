@@ -8,10 +8,10 @@ import {
   newId,
   QueueRegistry,
   Database,
+  signPayload,
 } from '@danbao/platform';
 import { toJsonAmount } from '@danbao/money';
 import type { ChannelPaymentResult, ChannelReportLine, PaymentChannel } from './payment-channel';
-import { signPayload } from './signature';
 
 /** The sandbox acquirer's name: in its notification URL, on its payments and holds, in the ledger. */
 export const SANDBOX_CHANNEL_NAME = 'sandbox';

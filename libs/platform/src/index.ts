@@ -39,3 +39,4 @@ export * from './database/tx';
 export * from './database/database';
 export * from './database/newest-first';
 export * from './http/openapi';
+export * from './signature/signature';

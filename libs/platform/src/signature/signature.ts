@@ -13,6 +13,22 @@ export function signPayload(
   return `t=${timestampSeconds},v1=${digest}`;
 }
 
+/**
+ * One `v1` per secret, in the order given: while a rolled secret's old value still signs (24 h),
+ * a receiver holding either the old or the new secret verifies the same header.
+ */
+export function signWithSecrets(
+  secrets: string[],
+  body: string,
+  timestampSeconds = Math.floor(Date.now() / 1000),
+): string {
+  if (secrets.length === 0) throw new Error('signWithSecrets needs at least one secret');
+  const digests = secrets.map(
+    (secret) => `v1=${createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex')}`,
+  );
+  return `t=${timestampSeconds},${digests.join(',')}`;
+}
+
 export type SignatureCheck = { valid: true } | { valid: false; reason: string };
 
 /** Verifies a signature header over the raw body; several v1 values are accepted (secret rotation). */

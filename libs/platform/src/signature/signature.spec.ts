@@ -1,4 +1,4 @@
-import { signPayload, verifySignature } from './signature';
+import { signPayload, signWithSecrets, verifySignature } from './signature';
 
 describe('notification signatures', () => {
   const secret = 'whsec_test_0123456789';
@@ -31,5 +31,31 @@ describe('notification signatures', () => {
     const header = signPayload(secret, body, now);
     expect(verifySignature(secret, body.replace('ntf_1', 'ntf_2'), header, now).valid).toBe(false);
     expect(verifySignature(secret, JSON.stringify(JSON.parse(body), null, 1), header, now).valid).toBe(false);
+  });
+
+  describe('signWithSecrets (secret roll)', () => {
+    const oldSecret = 'whsec_old_0123456789';
+    const newSecret = 'whsec_new_9876543210';
+
+    it('writes one v1 per secret, in order, each equal to signPayload with that secret', () => {
+      const header = signWithSecrets([newSecret, oldSecret], body, now);
+      const v1 = (secret: string) => signPayload(secret, body, now).split(',')[1];
+      expect(header).toBe(`t=${now},${v1(newSecret)},${v1(oldSecret)}`);
+    });
+
+    it('verifies with either secret, and not with a third', () => {
+      const header = signWithSecrets([newSecret, oldSecret], body, now);
+      expect(verifySignature(newSecret, body, header, now)).toEqual({ valid: true });
+      expect(verifySignature(oldSecret, body, header, now)).toEqual({ valid: true });
+      expect(verifySignature(secret, body, header, now).valid).toBe(false);
+    });
+
+    it('with one secret is exactly signPayload', () => {
+      expect(signWithSecrets([secret], body, now)).toBe(signPayload(secret, body, now));
+    });
+
+    it('refuses an empty list rather than send an unsigned header', () => {
+      expect(() => signWithSecrets([], body, now)).toThrow();
+    });
   });
 });
