@@ -21,6 +21,7 @@ import { OrderPresenter } from './orders/order.presenter';
 import { OrdersController } from './orders/orders.controller';
 import { SellerConsoleModule } from './seller-console/seller-console.module';
 import { SettlementHttpModule } from './settlement/settlement-http.module';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 
 /** The HTTP api: thin controllers over the domain libs. */
 @Module({})
@@ -51,6 +52,7 @@ export class AppModule {
         ChannelNotificationsController,
         CheckoutPagesController,
         EventsController,
+        WebhookEndpointsController,
       ],
       providers: [OrderPresenter],
     };

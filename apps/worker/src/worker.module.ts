@@ -17,7 +17,12 @@ import { CheckoutSweepHandler, ExpireCheckoutSessionHandler, IdempotencyPurgeHan
 import { DisputeDeadlineJobHandler, DisputeSweepJobHandler } from './handlers/dispute.handlers';
 import { HoldExpiryJobHandler } from './handlers/hold-expiry.handler';
 import { ReconciliationJobHandler } from './handlers/reconciliation.handler';
-import { DeliverEventJobHandler, RelayOutboxJobHandler } from './handlers/outbox.handlers';
+import {
+  DeliverEventJobHandler,
+  RelayOutboxJobHandler,
+  SendWebhookJobHandler,
+  WebhookSweepJobHandler,
+} from './handlers/outbox.handlers';
 import { ReleaseBatcher } from './handlers/release-batcher';
 import { ReceiptDeadlineJobHandler, ReleaseJobHandler } from './handlers/release.handlers';
 import {
@@ -38,6 +43,8 @@ const HANDLER_CLASSES = [
   EscrowSweepJobHandler,
   RelayOutboxJobHandler,
   DeliverEventJobHandler,
+  SendWebhookJobHandler,
+  WebhookSweepJobHandler,
   SandboxDeliveryHandler,
   ExpireCheckoutSessionHandler,
   CheckoutSweepHandler,

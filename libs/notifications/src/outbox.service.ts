@@ -1,25 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { newId, pageNewestFirst, type Tx } from '@danbao/platform';
 
-/** The event types of API.md. */
-export type EventType =
-  | 'order.paid'
-  | 'order.shipped'
-  | 'order.completed'
-  | 'order.cancelled'
-  | 'order.expired'
-  | 'hold.released'
-  | 'hold.refunded'
-  | 'hold.expiring'
-  | 'dispute.opened'
-  | 'dispute.accepted'
-  | 'dispute.rejected'
-  | 'dispute.escalated'
-  | 'dispute.resolved'
-  | 'refund.failed'
-  | 'payout.created'
-  | 'payout.paid'
-  | 'payout.failed';
+/** The event types of API.md (and its additions). */
+export const EVENT_TYPES = [
+  'order.paid',
+  'order.shipped',
+  'order.completed',
+  'order.cancelled',
+  'order.expired',
+  'hold.released',
+  'hold.refunded',
+  'hold.expiring',
+  'dispute.opened',
+  'dispute.accepted',
+  'dispute.rejected',
+  'dispute.escalated',
+  'dispute.resolved',
+  'refund.failed',
+  'payout.created',
+  'payout.paid',
+  'payout.failed',
+  'webhook_endpoint.disabled',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
 
 /** An event to record: its type, the id of the object it is about, and that object as it is now. */
 export interface OutboxEntry {
@@ -86,5 +90,13 @@ export class OutboxService {
       options.startingAfter || undefined,
       (row) => JSON.parse(row.payload) as RecordedEvent,
     );
+  }
+
+  /** One event as it was recorded, or undefined. */
+  async find(tx: Tx, id: string): Promise<RecordedEvent | undefined> {
+    const [row] = await tx.query<{ payload: string }[]>('SELECT payload FROM outbox_events WHERE id = ?', [
+      id,
+    ]);
+    return row ? (JSON.parse(row.payload) as RecordedEvent) : undefined;
   }
 }

@@ -31,6 +31,7 @@ export * from './auth/auth.decorators';
 export * from './auth/auth.guard';
 export * from './auth/auth.module';
 export * from './auth/principal';
+export { openSecret, sealSecret } from './auth/secret-box';
 export * from './auth/token.service';
 export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotency.module';

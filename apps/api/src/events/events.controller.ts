@@ -1,7 +1,8 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
+  ApiOkResponse,
   ApiOperation,
   ApiProperty,
   ApiPropertyOptional,
@@ -9,35 +10,21 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { OutboxService } from '@danbao/notifications';
-import { ApiListResponse, ApiPrincipalGet, Database, Roles, VALIDATION_ERRORS } from '@danbao/platform';
+import { EVENT_TYPES, OutboxService } from '@danbao/notifications';
+import {
+  ApiError,
+  ApiListResponse,
+  ApiPrincipalGet,
+  Database,
+  Roles,
+  VALIDATION_ERRORS,
+} from '@danbao/platform';
 import { ListQueryDto, listAnswer } from '../common/list-query.dto';
 import { HoldResponse } from '../escrow/escrow.dto';
 import { OrderResponse } from '../orders/order.dto';
 import { DisputeResponse } from '../disputes/dispute.dto';
 import { AdminRefundDetailResponse } from '../admin/admin-refunds.controller';
 import { PayoutResponse } from '../settlement/settlement.dto';
-
-/** The event types the platform records today (API.md lists more, for features still to come). */
-const EVENT_TYPES = [
-  'order.paid',
-  'order.shipped',
-  'order.completed',
-  'order.cancelled',
-  'order.expired',
-  'hold.released',
-  'hold.refunded',
-  'hold.expiring',
-  'dispute.opened',
-  'dispute.accepted',
-  'dispute.rejected',
-  'dispute.escalated',
-  'dispute.resolved',
-  'refund.failed',
-  'payout.created',
-  'payout.paid',
-  'payout.failed',
-];
 
 export class ListEventsQueryDto extends ListQueryDto {
   @ApiPropertyOptional({ example: 'order.paid', description: `one of ${EVENT_TYPES.join(', ')}` })
@@ -51,7 +38,7 @@ export class EventResponse {
   @ApiProperty({ example: 'evt_01m8t4324m7rj0x17c6760pqtf' })
   id!: string;
 
-  @ApiProperty({ enum: EVENT_TYPES })
+  @ApiProperty({ enum: [...EVENT_TYPES] })
   type!: string;
 
   @ApiProperty({ type: 'string', format: 'date-time' })
@@ -90,7 +77,7 @@ export class EventsController {
   @Roles('marketplace')
   @ApiOperation({
     summary: 'Events recorded with the changes they report, newest first (marketplace)',
-    description: 'Nothing is delivered outside the platform yet: read events here.',
+    description: 'The same events are delivered to webhook endpoints; read them here too.',
   })
   @ApiListResponse(EventResponse)
   @ApiPrincipalGet(VALIDATION_ERRORS)
@@ -102,5 +89,16 @@ export class EventsController {
         startingAfter: query.starting_after,
       }),
     );
+  }
+
+  @Get(':id')
+  @Roles('marketplace')
+  @ApiOperation({ summary: 'One event, with its object as it was then (marketplace)' })
+  @ApiOkResponse({ type: EventResponse })
+  @ApiPrincipalGet(404)
+  async get(@Param('id') id: string) {
+    const event = await this.outbox.find(this.db, id);
+    if (!event) throw ApiError.notFound('event', 'id');
+    return event;
   }
 }

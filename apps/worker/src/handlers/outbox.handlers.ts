@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { NOTIFICATION_JOBS, OutboxRelay } from '@danbao/notifications';
+import {
+  NOTIFICATION_JOBS,
+  OutboxRelay,
+  SEND_WEBHOOK_JOB,
+  type SendWebhookData,
+  WebhookDeliveryService,
+} from '@danbao/notifications';
 import { APP_CONFIG, AppConfig, JobHandler, MicroBatcher, QUEUES } from '@danbao/platform';
 
 /** `relay-outbox`: publish the events committed since the last run (kicked after commits). */
@@ -17,10 +23,10 @@ export class RelayOutboxJobHandler implements JobHandler {
 }
 
 /**
- * `deliver-event` (job id = event id). Webhook endpoints and signed deliveries come with a later
- * issue; until then delivery records that the event was dispatched. The records of the jobs that
- * run together are written in one statement (two events per release: one UPDATE each would cost
- * more than the release).
+ * `deliver-event` (job id = event id): the event becomes one delivery per webhook endpoint that
+ * takes it (each then sent by a `send-webhook` job), and is marked dispatched. The jobs that run
+ * together are handled in one go (two events per release: statements per event would cost more
+ * than the release).
  */
 @Injectable()
 export class DeliverEventJobHandler implements JobHandler {
@@ -28,12 +34,17 @@ export class DeliverEventJobHandler implements JobHandler {
   readonly jobName = NOTIFICATION_JOBS.deliverEvent;
   private readonly batcher: MicroBatcher<string, true>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(OutboxRelay) relay: OutboxRelay) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(OutboxRelay) relay: OutboxRelay,
+    @Inject(WebhookDeliveryService) webhooks: WebhookDeliveryService,
+  ) {
     this.batcher = new MicroBatcher({
       maxSize: 200,
       maxWaitMs: 10,
       capacity: config.notificationsConcurrency,
       run: async (eventIds) => {
+        await webhooks.fanOut(eventIds);
         await relay.markDispatchedMany(eventIds);
         return eventIds.map(() => true as const);
       },
@@ -46,5 +57,43 @@ export class DeliverEventJobHandler implements JobHandler {
       throw new UnrecoverableError(`deliver-event needs an event id; got ${JSON.stringify(job.data)}`);
     }
     return { dispatched: await this.batcher.submit(eventId) };
+  }
+}
+
+/** `send-webhook` (job id = delivery and attempt): one attempt of one delivery. */
+@Injectable()
+export class SendWebhookJobHandler implements JobHandler {
+  readonly queue = QUEUES.notifications;
+  readonly jobName = SEND_WEBHOOK_JOB;
+
+  constructor(@Inject(WebhookDeliveryService) private readonly webhooks: WebhookDeliveryService) {}
+
+  async handle(job: Job<SendWebhookData>): Promise<string> {
+    const { deliveryId, attempt } = job.data ?? {};
+    if (typeof deliveryId !== 'string' || !Number.isSafeInteger(attempt) || attempt < 1) {
+      throw new UnrecoverableError(
+        `send-webhook needs a delivery id and attempt; got ${JSON.stringify(job.data)}`,
+      );
+    }
+    return this.webhooks.attempt({ deliveryId, attempt });
+  }
+}
+
+/** `sweep-webhooks` (every SWEEP_INTERVAL): queues again the attempts Redis lost. */
+@Injectable()
+export class WebhookSweepJobHandler implements JobHandler {
+  readonly queue = QUEUES.notifications;
+  readonly jobName = 'sweep-webhooks';
+  readonly repeatEveryMs: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(WebhookDeliveryService) private readonly webhooks: WebhookDeliveryService,
+  ) {
+    this.repeatEveryMs = config.sweepIntervalMs;
+  }
+
+  async handle(): Promise<{ requeued: number }> {
+    return { requeued: await this.webhooks.requeueLost() };
   }
 }

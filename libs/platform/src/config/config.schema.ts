@@ -107,6 +107,8 @@ export const configSchema = z.object({
   PAYMENT_RESULT_TIMEOUT: duration('10m'),
   PLATFORM_FEE_BPS: integer(200, 0, 10_000),
   WEBHOOK_RETRY_BASE: duration('30s'),
+  WEBHOOK_TIMEOUT: duration('10s'),
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).optional(),
   // `on` by default in development and test only; a deployment must say (see loadConfig).
   SANDBOX_CHANNEL: z.enum(['on', 'off']).optional(),
   // Never echoed in an error line: the refusals of a secret say why, not what it was.

@@ -39,6 +39,14 @@ export interface AppConfig {
   paymentResultTimeoutMs: number;
   platformFeeBps: number;
   webhookRetryBaseMs: number;
+  /** One webhook attempt (connect and answer) may take this long (WEBHOOK_TIMEOUT). */
+  webhookTimeoutMs: number;
+  /**
+   * Whether webhook endpoints may be plain http and on loopback (WEBHOOK_ALLOW_LOOPBACK): true by
+   * default in development (a receiver on the developer's machine), false otherwise, and never in
+   * a deployment. Private, link-local and metadata addresses are refused always.
+   */
+  webhookAllowLoopback: boolean;
   /** Whether the sandbox channel (a test acquirer) is registered: SANDBOX_CHANNEL. */
   sandboxChannel: boolean;
   sandboxChannelSecret: string;
@@ -103,6 +111,16 @@ function parseSecretKey(text: string): Buffer | undefined {
   if (!/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(trimmed)) return undefined;
   const key = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   return key.length === 32 ? key : undefined;
+}
+
+/** WEBHOOK_ALLOW_LOOPBACK: development's default is true; a deployment may never set it. */
+function webhookAllowLoopback(raw: RawConfig, deployment: boolean): boolean {
+  if (deployment && raw.WEBHOOK_ALLOW_LOOPBACK === 'true')
+    throw new ConfigError(
+      'WEBHOOK_ALLOW_LOOPBACK',
+      `may not be true when NODE_ENV is ${raw.NODE_ENV}: webhooks would reach this machine`,
+    );
+  return (raw.WEBHOOK_ALLOW_LOOPBACK ?? (raw.NODE_ENV === 'development' ? 'true' : 'false')) === 'true';
 }
 
 /** The sandbox switch and its secret, checked against the rules of a deployment. */
@@ -220,6 +238,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     paymentResultTimeoutMs: raw.PAYMENT_RESULT_TIMEOUT,
     platformFeeBps: raw.PLATFORM_FEE_BPS,
     webhookRetryBaseMs: raw.WEBHOOK_RETRY_BASE,
+    webhookTimeoutMs: raw.WEBHOOK_TIMEOUT,
+    webhookAllowLoopback: webhookAllowLoopback(raw, deployment),
     ...sandbox,
     ...secretKey,
     bootstrapApiKey: raw.DANBAO_BOOTSTRAP_API_KEY,
