@@ -20,8 +20,6 @@ export const SEND_WEBHOOK_JOB = 'send-webhook';
 
 /** A delivery's answer body is kept up to this many bytes per attempt. */
 const RESPONSE_SNIPPET_BYTES = 2048;
-/** A pending delivery whose attempt was due this long ago without running lost its job. */
-const LOST_JOB_GRACE_MS = 60_000;
 
 export interface SendWebhookData {
   deliveryId: string;
@@ -194,7 +192,10 @@ export class WebhookDeliveryService {
 
   /** Sweep: queues again the attempts that were due a while ago and never ran (Redis lost them). */
   async requeueLost(now = new Date(), limit = 1000): Promise<number> {
-    const due = await this.repository.due(this.db, new Date(now.getTime() - LOST_JOB_GRACE_MS), limit);
+    // Due two sweeps ago and still not run: its job was lost (queuing it again with the same job
+    // id is a no-op while the job still exists).
+    const grace = Math.max(1000, 2 * this.config.sweepIntervalMs);
+    const due = await this.repository.due(this.db, new Date(now.getTime() - grace), limit);
     await this.enqueue(due.map((delivery) => ({ deliveryId: delivery.id, attempt: delivery.attempts + 1 })));
     return due.length;
   }
