@@ -23,8 +23,8 @@ interface Received {
 /** A webhook receiver on 127.0.0.1 whose answers a test scripts. */
 class Receiver {
   readonly received: Received[] = [];
-  /** Answers in order; when they run out, 200. `hang` never answers. */
-  script: Array<number | 'hang'> = [];
+  /** Answers in order; when they run out, 200. `hang` never answers; `redirect` answers 302 to the metadata address. */
+  script: Array<number | 'hang' | 'redirect'> = [];
   private server!: Server;
 
   async start(port = 0): Promise<this> {
@@ -39,6 +39,10 @@ class Receiver {
         });
         const answer = this.script.shift() ?? 200;
         if (answer === 'hang') return;
+        if (answer === 'redirect') {
+          res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+          return;
+        }
         res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer === 200 ? 'ok' : 'boom');
       });
     });
@@ -311,6 +315,24 @@ describe('outbound webhooks', () => {
     expect(detail.body.attempt_log[0].latency_ms).toBeGreaterThanOrEqual(900);
     expect(detail.body.attempt_log.at(-1)).toMatchObject({ status: 200, error: null });
     expect(target.of(event.id).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not follow a redirect (a 302 to the metadata address is a failed attempt)', async () => {
+    const target = await receiver();
+    target.script = ['redirect'];
+    const endpoint = await register(target.url, ['dispute.rejected']);
+    const event = await recordEvent('dispute.rejected');
+    const [delivery] = await waitFor(
+      () => deliveriesOf(endpoint.id),
+      (list) => list[0]?.status === 'succeeded',
+      20_000,
+    );
+    const detail = await http()
+      .get(`/v1/webhook_endpoints/${endpoint.id}/deliveries/${delivery.id}`)
+      .set(as())
+      .expect(200);
+    expect(detail.body.attempt_log[0]).toMatchObject({ status: 302, error: 'redirect_not_followed' });
+    expect(target.of(event.id)).toHaveLength(2);
   });
 
   it('gets every event to a receiver that was down while Redis was wiped (the outbox is the source)', async () => {
