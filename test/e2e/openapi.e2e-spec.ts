@@ -238,6 +238,8 @@ describe('OpenAPI document', () => {
       '/v1/events',
       '/v1/orders',
       '/v1/payouts',
+      '/v1/webhook_endpoints',
+      '/v1/webhook_endpoints/{id}/deliveries',
     ]);
     for (const { path, op } of lists) {
       const query = Object.fromEntries(
