@@ -118,6 +118,19 @@ describe('configuration', () => {
       expect(config.secretKeyGenerated).toBe(false);
     });
 
+    it('never lets webhooks reach loopback: WEBHOOK_ALLOW_LOOPBACK is false, and true is refused', () => {
+      expect(loadConfig(PRODUCTION).webhookAllowLoopback).toBe(false);
+      expect(refusal({ ...PRODUCTION, WEBHOOK_ALLOW_LOOPBACK: 'true' }, 'WEBHOOK_ALLOW_LOOPBACK')).toMatch(
+        /may not be true/,
+      );
+      expect(loadConfig({}).webhookAllowLoopback).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'test' }).webhookAllowLoopback).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_LOOPBACK: 'true' }).webhookAllowLoopback).toBe(
+        true,
+      );
+      expect(loadConfig({}).webhookTimeoutMs).toBe(10_000);
+    });
+
     it('refuses to start without SANDBOX_CHANNEL', () => {
       const { SANDBOX_CHANNEL: _, ...withoutSwitch } = PRODUCTION;
       expect(refusal(withoutSwitch, 'SANDBOX_CHANNEL')).toMatch(/must be set to on or off/);
