@@ -25,19 +25,41 @@
  *   "committed" is releases per second from the first request to the last release's commit.
  *
  * Then the time one worker with its default settings takes to drain a backlog of BENCH_BACKLOG
- * confirmed orders (spread), events delivered after. The api and the worker run as real processes
+ * confirmed orders (spread), events delivered after.
+ *
+ * Then the webhook flood (BENCH_WEBHOOK_FLOOD, default 20000; 0 skips it): the drain of the spread
+ * workload by one worker with its default PAYMENTS_CONCURRENCY (BENCH_FLOOD_CONCURRENCY to change),
+ * without and with that many pending webhook deliveries to a slow receiver (a local HTTP server on
+ * 127.0.0.1 answering 200 after BENCH_FLOOD_DELAY_MS, default 1000, each request). The flood is made
+ * as production makes it: one endpoint subscribed to `order.shipped`, then that many `order.shipped`
+ * outbox events, fanned out by WebhookDeliveryService.fanOut called from the bench (the deliveries'
+ * rows, their send-webhook jobs queued with addBulk; the worker's deliver-event jobs would wait
+ * behind the first slow attempts), then attempted by the worker (the releases' own events are not
+ * subscribed, so the flood stays that size). The two sides alternate
+ * in slices (with, without, without, with, ...): the flood is stopped by draining the
+ * notifications queue (the deliveries stay pending) and started again by queuing the pending
+ * deliveries' attempts, as the sweep would. This worker runs with NODE_ENV=test, the only way to
+ * reach a loopback receiver (WEBHOOK_ALLOW_LOOPBACK); both sides share it. Target: with ≥ 90 % of
+ * without. The api and the worker run as real processes
  * (from source, as the tests start them), LOG_LEVEL warn, on a bench database and queue prefix of
  * their own; everything shares the two cores.
  */
 import 'reflect-metadata';
 import { randomBytes, randomInt } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
+import { Agent, createServer as createHttpServer, request as httpRequest, Server } from 'node:http';
+import { createServer, Socket } from 'node:net';
+import { loadavg } from 'node:os';
 import { createPool, Pool } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { EscrowJobs } from '@danbao/escrow';
 import { LedgerService } from '@danbao/ledger';
-import { NOTIFICATION_JOBS } from '@danbao/notifications';
+import {
+  NOTIFICATION_JOBS,
+  OutboxService,
+  SEND_WEBHOOK_JOB,
+  WebhookDeliveryService,
+  WebhookEndpointsService,
+} from '@danbao/notifications';
 import { splitFee } from '@danbao/money';
 import {
   createDataSource,
@@ -69,7 +91,15 @@ const HTTP_CONNECTIONS = 64;
 /** MariaDB's default max_connections is 151, shared with the api, the worker and anything else. */
 const RAW_CONNECTIONS_MAX = 64;
 /** Which measurements to run (all by default): cells (raw and drain), pipeline, backlog. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'cells,pipeline,backlog').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'cells,pipeline,backlog,flood').split(','));
+/** Pending webhook deliveries of the flood part; 0 skips it. */
+const FLOOD = Number(process.env.BENCH_WEBHOOK_FLOOD ?? 20_000);
+/** PAYMENTS_CONCURRENCY of the flood part's worker; unset keeps the worker's default. */
+const FLOOD_CONCURRENCY = process.env.BENCH_FLOOD_CONCURRENCY;
+/** How long the flood's receiver takes to answer each request. */
+const FLOOD_DELAY_MS = Number(process.env.BENCH_FLOOD_DELAY_MS ?? 1000);
+/** The flood's event type (releases record hold.released and order.completed, not this). */
+const FLOOD_EVENT = 'order.shipped';
 const SPREAD_SELLERS = 10_000;
 const API_KEY = `sk_bench_${randomBytes(18).toString('hex')}`;
 const SANDBOX_SECRET = randomBytes(32).toString('hex');
@@ -95,6 +125,37 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A webhook receiver on 127.0.0.1 that answers every request with 200 after `delayMs`. */
+class SlowReceiver {
+  hits = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+
+  constructor(private readonly delayMs: number) {
+    this.server = createHttpServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        this.hits += 1;
+        setTimeout(() => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), this.delayMs);
+      });
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}/hooks`;
+  }
+
+  async close(): Promise<void> {
+    this.sockets.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
 class Bench {
   private readonly prefix = `danbao_bench_${randomBytes(4).toString('hex')}`;
   private readonly databaseUrl: string;
@@ -107,6 +168,7 @@ class Bench {
   private buyerToken = '';
   private readonly agent = new Agent({ keepAlive: true, maxSockets: HTTP_CONNECTIONS });
   private readonly children = new Set<RunningProcess>();
+  private receiver?: SlowReceiver;
 
   constructor() {
     const base = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/danbao';
@@ -174,6 +236,7 @@ class Bench {
         await this.api?.exited;
       },
       () => this.agent.destroy(),
+      () => this.receiver?.close(),
       () => this.queues?.onApplicationShutdown(),
       () => this.pool?.end(),
       () => this.dataSource?.destroy(),
@@ -240,11 +303,14 @@ class Bench {
   }
 
   /** A worker process; `concurrency` undefined keeps the default PAYMENTS_CONCURRENCY. */
-  async startWorker(concurrency?: number): Promise<RunningProcess> {
+  async startWorker(concurrency?: number, extra: Record<string, string> = {}): Promise<RunningProcess> {
     const worker = this.track(
       startProcess(
         'worker',
-        this.env(concurrency === undefined ? {} : { PAYMENTS_CONCURRENCY: String(concurrency) }),
+        this.env({
+          ...(concurrency === undefined ? {} : { PAYMENTS_CONCURRENCY: String(concurrency) }),
+          ...extra,
+        }),
       ),
     );
     await worker.waitForOutput(/Danbao worker running/, 60_000);
@@ -266,12 +332,13 @@ class Bench {
       // The sweep (SWEEP_INTERVAL, an hour here) publishes what the last kick of a burst missed;
       // every second the bench stands in for it.
       if (round % 4 === 0) await notifications.add(NOTIFICATION_JOBS.relay, {}, { removeOnComplete: true });
-      const counts = await notifications.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      const counts = await notifications.getJobCounts('waiting', 'active', 'prioritized');
+      // Delayed jobs, but not the webhooks sweep, which repeats on this queue.
+      const delayed = (await notifications.getDelayed(0, 99)).filter((job) => !job.repeatJobKey).length;
       const [row]: { n: string }[] = await databaseOf(this.dataSource).query(
         'SELECT COUNT(*) AS n FROM outbox_events WHERE dispatched_at IS NULL',
       );
-      if (counts.waiting + counts.active + counts.delayed + counts.prioritized === 0 && Number(row.n) === 0)
-        return;
+      if (counts.waiting + counts.active + delayed + counts.prioritized === 0 && Number(row.n) === 0) return;
       await sleep(250);
     }
   }
@@ -525,6 +592,181 @@ class Bench {
     }
   }
 
+  /**
+   * The webhook flood: release drains without and with `count` pending deliveries to a slow
+   * receiver, alternating in slices against one worker process. Rates in releases per second.
+   */
+  async flood(
+    count: number,
+    concurrency: number | undefined,
+    perSlice: number,
+  ): Promise<{
+    without: number;
+    with: number;
+    fanOutSeconds: number;
+    hitsDuringDrains: number;
+    pending: number;
+  }> {
+    const db = databaseOf(this.dataSource);
+    this.receiver = new SlowReceiver(FLOOD_DELAY_MS);
+    const url = await this.receiver.listen();
+    // Loopback receivers are for development and tests only.
+    const testEnv = { NODE_ENV: 'test', WEBHOOK_ALLOW_LOOPBACK: 'true' };
+    const worker = await this.startWorker(concurrency, testEnv);
+    const notifications = this.queues.get(QUEUES.notifications);
+    try {
+      // Warm-up of this worker, untimed.
+      await this.drain(await this.orders('spread', Math.min(perSlice, 1000), true));
+      await this.settle();
+
+      // The flood, made as production makes it: an endpoint, then events of its type in the outbox.
+      const endpoints = new WebhookEndpointsService(db, loadConfig(this.env(testEnv)));
+      await endpoints.create('bench_marketplace', { url, events: [FLOOD_EVENT] });
+      await sleep(5);
+      for (let start = 0; start < count; start += 1000) {
+        const rows = Array.from({ length: Math.min(1000, count - start) }, () => {
+          const id = newId('evt');
+          const orderId = newId('ord');
+          const now = new Date();
+          const object = {
+            id: orderId,
+            object: 'order',
+            buyer_id: BUYER,
+            seller_id: sellerFor('spread'),
+            amount: 100 + randomInt(100_000),
+            currency: 'CNY',
+            status: 'shipped',
+            tracking: { carrier: 'bench', number: randomBytes(8).toString('hex') },
+            shipped_at: now.toISOString(),
+          };
+          const payload = JSON.stringify({
+            id,
+            type: FLOOD_EVENT,
+            created_at: now.toISOString(),
+            data: { object },
+          });
+          return [id, FLOOD_EVENT, orderId, payload, now];
+        });
+        await db.query(
+          `INSERT INTO outbox_events (id, type, object_id, payload, created_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          rows.flat(),
+        );
+      }
+      // Fanned out by the webhooks' own fanOut (deliveries inserted, their send-webhook jobs queued
+      // with addBulk), as the worker's deliver-event jobs do, but from here: through the worker,
+      // the deliver-event jobs of the relay's second chunk wait behind the first chunk's slow
+      // attempts (one FIFO queue), and the flood would take minutes to be made.
+      const fanOutStarted = performance.now();
+      const config = loadConfig(this.env(testEnv));
+      const webhooks = new WebhookDeliveryService(db, this.queues, config, endpoints, new OutboxService());
+      const eventIds: { id: string }[] = await db.query(
+        'SELECT id FROM outbox_events WHERE type = ? AND dispatched_at IS NULL ORDER BY id',
+        [FLOOD_EVENT],
+      );
+      for (let start = 0; start < eventIds.length; start += 1000) {
+        const ids = eventIds.slice(start, start + 1000).map((row) => row.id);
+        await webhooks.fanOut(ids);
+        const now = new Date();
+        await db.query(
+          `UPDATE outbox_events SET published_at = ?, dispatched_at = ? WHERE id IN (${ids.map(() => '?').join(',')})`,
+          [now, now, ...ids],
+        );
+      }
+      const fanOutSeconds = (performance.now() - fanOutStarted) / 1000;
+
+      let flooding = true;
+      const seconds = { without: 0, with: 0 };
+      let hitsDuringDrains = 0;
+      for (let slice = 0; slice < 2 * SLICES; slice += 1) {
+        // with, without, without, with, with, without, without, with
+        const withFlood = [0, 3].includes(slice % 4);
+        if (withFlood !== flooding) {
+          if (withFlood) await this.floodOn();
+          else await this.floodOff();
+          flooding = withFlood;
+        }
+        const orders = await this.orders('spread', perSlice, true);
+        const hits = this.receiver.hits;
+        const taken = await this.drain(orders);
+        const counts = withFlood ? await notifications.getJobCounts('waiting', 'active') : undefined;
+        if (withFlood) hitsDuringDrains += this.receiver.hits - hits;
+        seconds[withFlood ? 'with' : 'without'] += taken;
+        console.log(
+          `    flood slice ${slice + 1}: ${withFlood ? 'with   ' : 'without'} ${Math.round(perSlice / taken)}/s` +
+            (counts
+              ? ` (receiver answered ${this.receiver.hits - hits} during it; notifications waiting ${counts.waiting}, active ${counts.active})`
+              : '') +
+            `; load ${loadavg()[0].toFixed(2)}`,
+        );
+        if (!withFlood) await this.settle();
+      }
+      const pending = await this.deliveries('pending');
+      return {
+        without: (SLICES * perSlice) / seconds.without,
+        with: (SLICES * perSlice) / seconds.with,
+        fanOutSeconds,
+        hitsDuringDrains,
+        pending,
+      };
+    } finally {
+      await notifications.drain(true).catch(() => undefined);
+      await this.stopWorker(worker);
+    }
+  }
+
+  /** How many deliveries are in this state (or any, with `any`). */
+  private async deliveries(status: string, any = false): Promise<number> {
+    const [row]: { n: string }[] = await databaseOf(this.dataSource).query(
+      `SELECT COUNT(*) AS n FROM webhook_deliveries${any ? '' : ' WHERE status = ?'}`,
+      any ? [] : [status],
+    );
+    return Number(row.n);
+  }
+
+  /**
+   * Stops the flood: the notifications queue is drained (the deliveries stay pending) and the
+   * attempts under way finish; then, standing in for the sweep (an hour here), the events whose
+   * deliver-event jobs were drained with it are published again, and the bench settles.
+   */
+  private async floodOff(): Promise<void> {
+    const notifications = this.queues.get(QUEUES.notifications);
+    await notifications.drain();
+    while ((await notifications.getJobCounts('active')).active > 0) await sleep(100);
+    await databaseOf(this.dataSource).query(
+      'UPDATE outbox_events SET published_at = NULL WHERE dispatched_at IS NULL AND type <> ?',
+      [FLOOD_EVENT],
+    );
+    await this.settle();
+  }
+
+  /** Starts the flood again: the pending deliveries' attempts are queued, as the sweep queues lost ones. */
+  private async floodOn(): Promise<void> {
+    const pending: { id: string; attempts: number }[] = await databaseOf(this.dataSource).query(
+      "SELECT id, attempts FROM webhook_deliveries WHERE status = 'pending' ORDER BY id",
+    );
+    const notifications = this.queues.get(QUEUES.notifications);
+    for (let start = 0; start < pending.length; start += 1000) {
+      await notifications.addBulk(
+        pending.slice(start, start + 1000).map(({ id, attempts }) => {
+          const attempt = Number(attempts) + 1;
+          return {
+            name: SEND_WEBHOOK_JOB,
+            data: { deliveryId: id, attempt },
+            opts: {
+              jobId: `webhook-${id}-${attempt}`,
+              attempts: 3,
+              backoff: { type: 'exponential', delay: 1000 },
+              removeOnComplete: 1000,
+              removeOnFail: 5000,
+            },
+          };
+        }),
+      );
+    }
+    // Until the worker's notification slots are all busy with slow attempts.
+    await sleep(FLOOD_DELAY_MS * 1.5);
+  }
+
   async check(): Promise<string> {
     const report = await new LedgerService(databaseOf(this.dataSource)).check();
     return report.balanced ? 'balanced' : `NOT BALANCED (${report.violations.length} violations)`;
@@ -600,6 +842,31 @@ async function main(): Promise<void> {
         `backlog: ${BACKLOG.toLocaleString('en-US')} confirmed orders (spread) released in ${backlog.seconds.toFixed(1)} s ` +
           `(${Math.round(BACKLOG / backlog.seconds)}/s) by one worker with its defaults; ` +
           `their ${(2 * BACKLOG).toLocaleString('en-US')} events delivered after ${backlog.deliveredSeconds.toFixed(1)} s`,
+      );
+    }
+    if (FLOOD > 0 && PARTS.has('flood')) {
+      const perSlice = Math.ceil(ORDERS / SLICES);
+      const c = FLOOD_CONCURRENCY === undefined ? undefined : Number(FLOOD_CONCURRENCY);
+      console.log('');
+      console.log(
+        `webhook flood: spread, c=${c ?? 'the worker default'}, ${SLICES} slices of ${perSlice} releases per side ` +
+          `(with, without, without, with, ...); ${FLOOD.toLocaleString('en-US')} pending deliveries to a receiver ` +
+          `answering after ${FLOOD_DELAY_MS} ms; load ${loadavg()
+            .map((load) => load.toFixed(2))
+            .join(' ')}`,
+      );
+      const flood = await bench.flood(FLOOD, c, perSlice);
+      console.log(
+        `  fan-out of the ${FLOOD.toLocaleString('en-US')} events took ${flood.fanOutSeconds.toFixed(1)} s; ` +
+          `the receiver answered ${flood.hitsDuringDrains} attempts during the drains with the flood; ` +
+          `${flood.pending.toLocaleString('en-US')} deliveries still pending at the end`,
+      );
+      console.log(`  release drain without the flood: ${Math.round(flood.without)}/s`);
+      console.log(`  release drain with the flood:    ${Math.round(flood.with)}/s`);
+      console.log(
+        `  with / without: ${percent(flood.with / flood.without).trim()} (target ≥ 90%); load ${loadavg()
+          .map((load) => load.toFixed(2))
+          .join(' ')}`,
       );
     }
     console.log('');
