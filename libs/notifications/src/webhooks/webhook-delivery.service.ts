@@ -12,7 +12,7 @@ import {
 import { OutboxService } from '../outbox.service';
 import { postWebhook } from './webhook-http';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
-import { decideAfterAttempt, shouldDisable, subscribes } from './webhook.policy';
+import { attemptPriority, decideAfterAttempt, shouldDisable, subscribes } from './webhook.policy';
 import { WebhookRepository } from './webhook.repository';
 import { toEndpointObject, type WebhookDelivery, type WebhookEndpoint } from './webhook.types';
 
@@ -26,6 +26,9 @@ export interface SendWebhookData {
   /** The attempt this job makes (1-based): the job id, so a repeated enqueue is one job. */
   attempt: number;
 }
+
+/** An attempt to queue, with the BullMQ priority its endpoint's health gives it (not job data). */
+type Queued = SendWebhookData & { priority: number };
 
 /**
  * Deliveries of events to webhook endpoints, on the notifications queue (never the payments
@@ -77,7 +80,14 @@ export class WebhookDeliveryService {
       }
     }
     const created = await this.repository.insertDeliveries(this.db, deliveries);
-    await this.enqueue(created.map((delivery) => ({ deliveryId: delivery.id, attempt: 1 })));
+    const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+    await this.enqueue(
+      created.map((delivery) => ({
+        deliveryId: delivery.id,
+        attempt: 1,
+        priority: attemptPriority(byId.get(delivery.endpointId)!, 1),
+      })),
+    );
     return created.length;
   }
 
@@ -140,13 +150,15 @@ export class WebhookDeliveryService {
         },
         finished,
       );
-      if (stored) await this.noteEndpointHealth(tx, endpoint.id, result.ok, finished);
+      if (stored) await this.noteEndpointHealth(tx, endpoint.id, result.ok, result.latencyMs, finished);
       return stored;
     });
     if (!recorded) return 'stale';
     if (decision.kind === 'retry') {
+      const next = data.attempt + 1;
+      const health = { failingSince: endpoint.failingSince ?? finished, lastLatencyMs: result.latencyMs };
       await this.enqueue(
-        [{ deliveryId: delivery.id, attempt: data.attempt + 1 }],
+        [{ deliveryId: delivery.id, attempt: next, priority: attemptPriority(health, next) }],
         decision.at.getTime() - Date.now(),
       );
     }
@@ -163,7 +175,7 @@ export class WebhookDeliveryService {
     const delivery = await this.repository.delivery(this.db, deliveryId);
     if (!delivery || delivery.endpointId !== endpoint.id) return undefined;
     await this.repository.reopen(this.db, delivery.id, now);
-    const next = { deliveryId: delivery.id, attempt: delivery.attempts + 1 };
+    const next = { deliveryId: delivery.id, attempt: delivery.attempts + 1, priority: 1 };
     // A retry already waiting for its time runs now; otherwise the attempt is queued.
     const waiting = await this.queues
       .get(QUEUES.notifications)
@@ -196,7 +208,9 @@ export class WebhookDeliveryService {
     // id is a no-op while the job still exists).
     const grace = Math.max(1000, 2 * this.config.sweepIntervalMs);
     const due = await this.repository.due(this.db, new Date(now.getTime() - grace), limit);
-    await this.enqueue(due.map((delivery) => ({ deliveryId: delivery.id, attempt: delivery.attempts + 1 })));
+    await this.enqueue(
+      due.map((delivery) => ({ deliveryId: delivery.id, attempt: delivery.attempts + 1, priority: 1000 })),
+    );
     return due.length;
   }
 
@@ -209,19 +223,20 @@ export class WebhookDeliveryService {
     tx: Parameters<Parameters<typeof runInTransaction>[1]>[0],
     endpointId: string,
     ok: boolean,
+    latencyMs: number,
     now: Date,
   ): Promise<void> {
     if (ok) {
-      await tx.query(
-        'UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL',
-        [endpointId],
-      );
+      await tx.query('UPDATE webhook_endpoints SET failing_since = NULL, last_latency_ms = ? WHERE id = ?', [
+        latencyMs,
+        endpointId,
+      ]);
       return;
     }
-    await tx.query('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL', [
-      now,
-      endpointId,
-    ]);
+    await tx.query(
+      'UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?), last_latency_ms = ? WHERE id = ?',
+      [now, latencyMs, endpointId],
+    );
     const endpoint: WebhookEndpoint | undefined = await this.repository.endpointById(tx, endpointId, true);
     if (!endpoint || !endpoint.enabled || !shouldDisable(endpoint.failingSince, now)) return;
     const disabled: WebhookEndpoint = {
@@ -236,15 +251,18 @@ export class WebhookDeliveryService {
     this.logger.warn({ endpoint: endpoint.id }, 'webhook endpoint failing for 3 days: disabled');
   }
 
-  private async enqueue(jobs: SendWebhookData[], delayMs = 0): Promise<void> {
+  private async enqueue(jobs: Queued[], delayMs = 0): Promise<void> {
     if (jobs.length === 0) return;
     try {
       await this.queues.get(QUEUES.notifications).addBulk(
-        jobs.map((data) => ({
+        jobs.map(({ deliveryId, attempt, priority }) => ({
           name: SEND_WEBHOOK_JOB,
-          data,
+          data: { deliveryId, attempt } satisfies SendWebhookData,
           opts: {
-            jobId: `webhook-${data.deliveryId}-${data.attempt}`,
+            jobId: `webhook-${deliveryId}-${attempt}`,
+            // Attempts never run before the relay and fan-out (no priority), and an unhealthy
+            // endpoint's wait behind healthy ones' (attemptPriority).
+            priority,
             delay: Math.max(0, delayMs),
             // The delivery's own retries are decided above; a job that throws (the database was
             // away) is tried again a few times, and the sweep finds it after that.

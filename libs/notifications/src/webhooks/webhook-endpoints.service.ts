@@ -50,6 +50,7 @@ export class WebhookEndpointsService {
       previousSecretSealed: null,
       previousSecretUntil: null,
       failingSince: null,
+      lastLatencyMs: null,
       disabledReason: null,
       createdAt: now,
       updatedAt: now,

@@ -1,5 +1,6 @@
 // Unit tests of the webhook rules: no services.
 import {
+  attemptPriority,
   DELIVERY_GIVE_UP_MS,
   decideAfterAttempt,
   ENDPOINT_DISABLE_AFTER_MS,
@@ -44,5 +45,15 @@ describe('webhook policy', () => {
     expect(shouldDisable(null, now)).toBe(false);
     expect(shouldDisable(new Date(now.getTime() - ENDPOINT_DISABLE_AFTER_MS + 1), now)).toBe(false);
     expect(shouldDisable(new Date(now.getTime() - ENDPOINT_DISABLE_AFTER_MS), now)).toBe(true);
+  });
+
+  it('queues a healthy endpoint’s first attempts first, retries and slow or failing endpoints behind', () => {
+    const healthy = { failingSince: null, lastLatencyMs: 40 };
+    expect(attemptPriority(healthy, 1)).toBe(1);
+    expect(attemptPriority({ failingSince: null, lastLatencyMs: null }, 1)).toBe(1);
+    expect(attemptPriority(healthy, 3)).toBe(3);
+    expect(attemptPriority({ failingSince: null, lastLatencyMs: 1500 }, 1)).toBe(1000);
+    expect(attemptPriority({ failingSince: new Date(), lastLatencyMs: 5 }, 2)).toBe(1001);
+    expect(attemptPriority(healthy, 500)).toBe(101);
   });
 });

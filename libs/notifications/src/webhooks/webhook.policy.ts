@@ -46,3 +46,20 @@ export function decideAfterAttempt(
 export function shouldDisable(failingSince: Date | null, now: Date): boolean {
   return failingSince !== null && now.getTime() - failingSince.getTime() >= ENDPOINT_DISABLE_AFTER_MS;
 }
+
+/** An endpoint whose last attempt took this long counts as slow. */
+export const SLOW_ENDPOINT_MS = 1000;
+
+/**
+ * The BullMQ priority of an attempt (lower runs first; the relay and fan-out jobs carry none, so
+ * they always run before attempts). A healthy endpoint's first attempts come first; a slow or
+ * failing endpoint's, and every retry, wait behind them, so one bad receiver's backlog holds back
+ * no one else's events.
+ */
+export function attemptPriority(
+  endpoint: { failingSince: Date | null; lastLatencyMs: number | null },
+  attempt: number,
+): number {
+  const unhealthy = endpoint.failingSince !== null || (endpoint.lastLatencyMs ?? 0) >= SLOW_ENDPOINT_MS;
+  return (unhealthy ? 1000 : 1) + Math.min(Math.max(attempt - 1, 0), 100);
+}

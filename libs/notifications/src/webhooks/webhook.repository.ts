@@ -11,6 +11,7 @@ interface EndpointRow {
   previous_secret_sealed: string | null;
   previous_secret_until: Date | null;
   failing_since: Date | null;
+  last_latency_ms: number | null;
   disabled_reason: string | null;
   created_at: Date;
   updated_at: Date;
@@ -41,6 +42,7 @@ const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   previousSecretSealed: row.previous_secret_sealed,
   previousSecretUntil: row.previous_secret_until,
   failingSince: row.failing_since,
+  lastLatencyMs: row.last_latency_ms === null ? null : Number(row.last_latency_ms),
   disabledReason: row.disabled_reason,
   createdAt: row.created_at,
   updatedAt: row.updated_at,

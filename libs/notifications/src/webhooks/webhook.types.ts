@@ -9,6 +9,8 @@ export interface WebhookEndpoint {
   previousSecretSealed: string | null;
   previousSecretUntil: Date | null;
   failingSince: Date | null;
+  /** The last attempt's latency (a slow endpoint's attempts wait behind healthy ones'). */
+  lastLatencyMs: number | null;
   disabledReason: string | null;
   createdAt: Date;
   updatedAt: Date;
