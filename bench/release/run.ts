@@ -688,13 +688,15 @@ class Bench {
         const orders = await this.orders('spread', perSlice, true);
         const hits = this.receiver.hits;
         const taken = await this.drain(orders);
-        const counts = withFlood ? await notifications.getJobCounts('waiting', 'active') : undefined;
+        const counts = withFlood
+          ? await notifications.getJobCounts('waiting', 'prioritized', 'active')
+          : undefined;
         if (withFlood) hitsDuringDrains += this.receiver.hits - hits;
         seconds[withFlood ? 'with' : 'without'] += taken;
         console.log(
           `    flood slice ${slice + 1}: ${withFlood ? 'with   ' : 'without'} ${Math.round(perSlice / taken)}/s` +
             (counts
-              ? ` (receiver answered ${this.receiver.hits - hits} during it; notifications waiting ${counts.waiting}, active ${counts.active})`
+              ? ` (receiver answered ${this.receiver.hits - hits} during it; notifications waiting ${counts.waiting + counts.prioritized}, active ${counts.active})`
               : '') +
             `; load ${loadavg()[0].toFixed(2)}`,
         );
@@ -754,6 +756,8 @@ class Bench {
             data: { deliveryId: id, attempt },
             opts: {
               jobId: `webhook-${id}-${attempt}`,
+              // As the service queues a known-slow endpoint's attempts (attemptPriority).
+              priority: 1000,
               attempts: 3,
               backoff: { type: 'exponential', delay: 1000 },
               removeOnComplete: 1000,
