@@ -335,21 +335,74 @@ describe('outbound webhooks', () => {
     expect(target.of(event.id)).toHaveLength(2);
   });
 
+  it('signs with both secrets for a day after a roll, so a receiver can switch without losing an event', async () => {
+    const target = await receiver();
+    const endpoint = await register(target.url, ['hold.released']);
+    const rolled = await http()
+      .post(`/v1/webhook_endpoints/${endpoint.id}/roll_secret`)
+      .set(as())
+      .expect(200);
+    const event = await recordEvent('hold.released');
+    const [hit] = await waitFor(
+      async () => target.of(event.id),
+      (hits) => hits.length > 0,
+      15_000,
+    );
+    expect(hit.signature!.match(/v1=/g)).toHaveLength(2);
+    expect(verifySignature(rolled.body.secret, hit.body, hit.signature)).toEqual({ valid: true });
+    expect(verifySignature(endpoint.secret, hit.body, hit.signature)).toEqual({ valid: true });
+    expect(verifySignature('whsec_someone_else', hit.body, hit.signature)).toMatchObject({ valid: false });
+  });
+
+  it('disables an endpoint that has failed for 3 days, fails its deliveries and records webhook_endpoint.disabled', async () => {
+    const target = await receiver();
+    const endpoint = await register(target.url, ['order.shipped']);
+    await target.stop();
+    // Its deliveries have failed since three days ago (the streak is the endpoint's).
+    await dataSource.query('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?', [
+      new Date(Date.now() - 3 * 86_400_000 - 60_000),
+      endpoint.id,
+    ]);
+    await recordEvent('order.shipped');
+    const disabled = await waitFor(
+      async () => (await http().get(`/v1/webhook_endpoints/${endpoint.id}`).set(as()).expect(200)).body,
+      (body) => body.enabled === false,
+      15_000,
+    );
+    expect(disabled).toMatchObject({ enabled: false, disabled_reason: 'failing_for_3_days' });
+    const [event] = await dataSource.query(
+      "SELECT payload FROM outbox_events WHERE type = 'webhook_endpoint.disabled' AND object_id = ?",
+      [endpoint.id],
+    );
+    expect(JSON.parse(event.payload).data.object).toMatchObject({ id: endpoint.id, enabled: false });
+    expect((await deliveriesOf(endpoint.id)).every((delivery) => delivery.status === 'failed')).toBe(true);
+  });
+
   it('gets every event to a receiver that was down while Redis was wiped (the outbox is the source)', async () => {
     const target = await receiver();
     const port = target.port;
     const endpoint = await register(target.url, ['order.expired']);
     await target.stop();
-    const events = [await recordEvent('order.expired'), await recordEvent('order.expired')];
-    // Let the first attempts fail against the closed port, then lose every job.
+    // Two events whose first attempts fail against the closed port, their retries queued...
+    const tried = [await recordEvent('order.expired'), await recordEvent('order.expired')];
     await waitFor(
       () => deliveriesOf(endpoint.id),
       (list) => list.length === 2 && list.every((delivery) => delivery.attempts >= 1),
       15_000,
     );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // ...and two more only in the outbox (not yet published) when Redis loses every job.
+    const unpublished = await Promise.all(
+      [1, 2].map(() =>
+        runInTransaction(databaseOf(dataSource), (tx) =>
+          app.get(OutboxService).record(tx, 'order.expired', 'obj_unpublished', { object: 'order' }),
+        ),
+      ),
+    );
     await deleteQueueKeys(REDIS_URL, stack.prefix);
     const back = await new Receiver().start(port);
     receivers.push(back);
+    const events = [...tried, ...unpublished];
     await waitFor(
       async () => events.every((event) => back.of(event.id).length > 0),
       (done) => done,
