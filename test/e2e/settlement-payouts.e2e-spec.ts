@@ -600,4 +600,26 @@ describe('seller settlement: balances and payouts', () => {
     );
     expect(matured).toMatchObject({ incoming: 0, available: net(5_000) });
   });
+
+  it('rings again for a release in the same second as one whose doorbell already rang', async () => {
+    const seller = newSeller();
+    const settlement = app.get(SettlementService);
+    await settlement.updateSettings(seller, { payoutDelayMs: 0 }, { type: 'operator', name: 'cli' });
+    const second = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await releasedOrder(seller, 1_000);
+    await settlement.scheduleMaturation(seller, 'CNY', second);
+    await waitFor(
+      () => balance(seller),
+      (now) => now.available === net(1_000),
+      10_000,
+    );
+    await releasedOrder(seller, 2_000);
+    await settlement.scheduleMaturation(seller, 'CNY', second);
+    const matured = await waitFor(
+      () => balance(seller),
+      (now) => now.available === net(1_000) + net(2_000),
+      10_000,
+    );
+    expect(matured).toMatchObject({ incoming: 0, available: net(1_000) + net(2_000) });
+  });
 });

@@ -235,7 +235,9 @@ export class SettlementService {
       {
         jobId: `mature-${sellerId}-${currency}-${Math.ceil(dueAt / 1000)}`,
         delay: Math.max(0, dueAt - Date.now()) + 50,
-        removeOnComplete: 1000,
+        // Gone once done: a later release due in the same second must be able to ring again
+        // (a kept job of the same id would swallow its doorbell).
+        removeOnComplete: true,
         removeOnFail: 5000,
         attempts: 5,
         backoff: { type: 'exponential', delay: 1000 },
