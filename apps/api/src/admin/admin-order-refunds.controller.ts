@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { RefundAfterReleaseService } from '@danbao/escrow';
 import {
   ApiError,
@@ -11,20 +11,11 @@ import {
   Roles,
   VALIDATION_ERRORS,
 } from '@danbao/platform';
-import { MAX_AMOUNT } from '../orders/order.dto';
+import { AmountInMinorUnits } from '../orders/order.dto';
 import { AdminRefundDetailResponse, toAdminRefund } from './admin-refunds.controller';
 
 export class RefundAfterReleaseDto {
-  @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_AMOUNT,
-    example: 1999,
-    description: 'minor units',
-  })
-  @IsInt({ message: 'amount must be an integer number of minor units' })
-  @Min(1)
-  @Max(MAX_AMOUNT)
+  @AmountInMinorUnits()
   amount!: number;
 
   @ApiProperty({ minLength: 1, maxLength: 500, description: 'why, for the audit log and the seller' })

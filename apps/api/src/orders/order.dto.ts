@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsArray,
@@ -48,6 +49,23 @@ function IsMetadata(options?: ValidationOptions) {
 
 export const MAX_AMOUNT = 1_000_000_000_000;
 
+/** A request's amount: an integer of minor units, 1 to 10^12 (API.md, Conventions). */
+export const AmountInMinorUnits = (description = 'minor units') =>
+  applyDecorators(
+    ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_AMOUNT, example: 1999, description }),
+    IsInt({ message: 'amount must be an integer number of minor units' }),
+    Min(1),
+    Max(MAX_AMOUNT),
+  );
+
+/** A request's currency: an ISO 4217 code (whether the platform takes it is checked by the route). */
+export const CurrencyCode = () =>
+  applyDecorators(
+    ApiProperty({ example: 'CNY' }),
+    IsString(),
+    Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code like CNY' }),
+  );
+
 export class CreateOrderDto {
   @ApiProperty({ example: 'buyer_42' })
   @IsString()
@@ -59,21 +77,10 @@ export class CreateOrderDto {
   @Matches(SUBJECT_ID_PATTERN, { message: 'seller_id must be 1-64 letters, digits, _ . or -' })
   seller_id!: string;
 
-  @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_AMOUNT,
-    example: 1999,
-    description: 'minor units',
-  })
-  @IsInt({ message: 'amount must be an integer number of minor units' })
-  @Min(1)
-  @Max(MAX_AMOUNT)
+  @AmountInMinorUnits()
   amount!: number;
 
-  @ApiProperty({ example: 'CNY' })
-  @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code like CNY' })
+  @CurrencyCode()
   currency!: string;
 
   @ApiProperty({ minLength: 1, maxLength: 500 })

@@ -12,12 +12,11 @@ import {
   CurrentPrincipal,
   Principal,
   Roles,
+  SUBJECT_ID_PATTERN,
   VALIDATION_ERRORS,
 } from '@danbao/platform';
 import { PayoutService, SettlementService } from '@danbao/settlement';
 import { payoutDelayMs, PayoutRunResponse, SellerSettingsResponse, UpdateSellerDto } from './settlement.dto';
-
-const SELLER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function adminActor(principal: Principal) {
   return {
@@ -43,7 +42,7 @@ export class AdminSellersController {
   @ApiOkResponse({ type: SellerSettingsResponse })
   @ApiPrincipalGet(404)
   async get(@Param('id') id: string): Promise<SellerSettingsResponse> {
-    if (!SELLER_ID.test(id)) throw ApiError.notFound('seller', 'id');
+    if (!SUBJECT_ID_PATTERN.test(id)) throw ApiError.notFound('seller', 'id');
     return toSellerSettings(id, await this.settlement.settingsOf(id));
   }
 
@@ -58,7 +57,7 @@ export class AdminSellersController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<SellerSettingsResponse> {
-    if (!SELLER_ID.test(id)) throw ApiError.notFound('seller', 'id');
+    if (!SUBJECT_ID_PATTERN.test(id)) throw ApiError.notFound('seller', 'id');
     if (body.payout_delay === undefined && body.risk_tier === undefined) {
       throw ApiError.badRequest('parameter_missing', 'Send payout_delay, risk_tier or both.', 'payout_delay');
     }

@@ -1,18 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  ValidateBy,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsOptional, ValidateBy, ValidateIf } from 'class-validator';
 import { RISK_TIERS, type RiskTier } from '@danbao/settlement';
-import { MAX_AMOUNT } from '../orders/order.dto';
-import { money } from '../orders/order.dto';
+import { AmountInMinorUnits, CurrencyCode, money } from '../orders/order.dto';
 
 export class MoneyAmount {
   @money('minor units')
@@ -46,21 +35,10 @@ export class BalanceResponse {
 }
 
 export class CreatePayoutDto {
-  @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_AMOUNT,
-    example: 1999,
-    description: 'minor units',
-  })
-  @IsInt({ message: 'amount must be an integer number of minor units' })
-  @Min(1)
-  @Max(MAX_AMOUNT)
+  @AmountInMinorUnits()
   amount!: number;
 
-  @ApiProperty({ example: 'CNY' })
-  @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code like CNY' })
+  @CurrencyCode()
   currency!: string;
 }
 
