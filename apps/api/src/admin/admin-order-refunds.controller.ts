@@ -10,6 +10,7 @@ import {
   Principal,
   Roles,
   VALIDATION_ERRORS,
+  adminActorOf,
 } from '@danbao/platform';
 import { AmountInMinorUnits } from '../orders/order.dto';
 import { AdminRefundDetailResponse, toAdminRefund } from './admin-refunds.controller';
@@ -52,11 +53,7 @@ export class AdminOrderRefundsController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ) {
-    const actor = {
-      type: 'admin' as const,
-      id: principal.id,
-      email: principal.role === 'admin' ? (principal.email ?? null) : null,
-    };
+    const actor = adminActorOf(principal);
     const refund = await this.refunds.refund(id, BigInt(body.amount), body.reason, actor, request.id);
     if (refund === 'order_not_found') throw ApiError.notFound('order', 'id');
     if (refund === 'order_not_completed') {

@@ -12,6 +12,7 @@ import {
   Principal,
   Roles,
   VALIDATION_ERRORS,
+  adminActorOf,
 } from '@danbao/platform';
 import { ListQueryDto, listAnswer } from '../common/list-query.dto';
 import { AdminRefundResponse } from './admin-payments.controller';
@@ -82,11 +83,7 @@ export class AdminRefundsController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ) {
-    const actor = {
-      type: 'admin' as const,
-      id: principal.id,
-      email: principal.role === 'admin' ? (principal.email ?? null) : null,
-    };
+    const actor = adminActorOf(principal);
     const retried = await this.refunds.retry(id, actor, request.id);
     if (retried === 'refund_not_found') throw ApiError.notFound('refund', 'id');
     if (retried === 'refund_not_failed') {

@@ -8,6 +8,7 @@ import {
   type Principal,
   Roles,
   VALIDATION_ERRORS,
+  adminActorOf,
 } from '@danbao/platform';
 import { AdminResponse, CreateAdminDto } from './admin.dto';
 
@@ -28,11 +29,7 @@ export class AdminsController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<AdminResponse> {
-    const actor = {
-      type: 'admin' as const,
-      id: principal.id,
-      email: principal.role === 'admin' ? (principal.email ?? null) : null,
-    };
+    const actor = adminActorOf(principal);
     const admin = await this.admins.create(body.email, body.password, actor, request.id);
     return toAdminObject(admin);
   }

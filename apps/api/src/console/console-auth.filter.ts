@@ -18,18 +18,23 @@ import { SIGN_IN_PATH } from './console-pages';
  * approving its own ruling) is never taken for a sign-in problem. Anything else is answered as
  * everywhere else.
  */
+/** The auth guard refused a browser with no valid session (no cookie, an expired one, another role). */
+export function isGuardRefusal(exception: unknown, request: AuthenticatedRequest): boolean {
+  return (
+    !request.principal &&
+    exception instanceof ApiError &&
+    ((exception.status === 401 && exception.code === 'unauthenticated') ||
+      (exception.status === 403 && exception.code === 'forbidden'))
+  );
+}
+
 @Catch()
 export class ConsoleAuthFilter implements ExceptionFilter {
   private readonly fallback = new ApiExceptionFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (
-      !request.principal &&
-      exception instanceof ApiError &&
-      ((exception.status === 401 && exception.code === 'unauthenticated') ||
-        (exception.status === 403 && exception.code === 'forbidden'))
-    ) {
+    if (isGuardRefusal(exception, request)) {
       const reply = host.switchToHttp().getResponse<FastifyReply>();
       void reply.status(303).header('location', SIGN_IN_PATH).header('cache-control', 'no-store').send();
       return;

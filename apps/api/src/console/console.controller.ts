@@ -4,7 +4,14 @@ import { RefundService } from '@danbao/channels';
 import { type Dispute, DisputesService } from '@danbao/disputes';
 import { EscrowService } from '@danbao/escrow';
 import { formatMoney } from '@danbao/money';
-import { AuditLog, type AuditRecord, CurrentPrincipal, Database, type Principal } from '@danbao/platform';
+import {
+  adminActorOf,
+  AuditLog,
+  type AuditRecord,
+  CurrentPrincipal,
+  Database,
+  type Principal,
+} from '@danbao/platform';
 import { AdminConsolePages } from './console-auth.filter';
 import { ConsoleForm, ConsolePages } from './console-pages';
 
@@ -32,15 +39,6 @@ function actorText(actor: AuditRecord['actor']): string {
   if (actor.type === 'admin') return actor.email ?? actor.id ?? 'admin';
   if (actor.type === 'operator') return `operator (${actor.id ?? ''})`;
   return `not signed in${actor.email ? ` (${actor.email})` : ''}`;
-}
-
-/** The signed-in admin of a console route (the guard has let only admins through). */
-export function adminOf(principal: Principal): { type: 'admin'; id: string; email: string | null } {
-  return {
-    type: 'admin',
-    id: principal.id,
-    email: principal.role === 'admin' ? (principal.email ?? null) : null,
-  };
 }
 
 /** The text of a ruling: its outcome and what goes back to the buyer. */
@@ -97,7 +95,7 @@ export class ConsoleController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (!this.pages.csrfValid(request, form)) return this.pages.formExpired(reply, '/admin');
-    const retried = await this.refunds.retry(id, adminOf(principal), request.id);
+    const retried = await this.refunds.retry(id, adminActorOf(principal), request.id);
     if (typeof retried === 'string') {
       const refusals = {
         refund_not_found: [404, 'There is no such refund.'],

@@ -1,13 +1,8 @@
 import { applyDecorators, ArgumentsHost, Catch, ExceptionFilter, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  ApiError,
-  ApiExceptionFilter,
-  type AuthenticatedRequest,
-  Roles,
-  SessionCookie,
-} from '@danbao/platform';
+import { ApiExceptionFilter, type AuthenticatedRequest, Roles, SessionCookie } from '@danbao/platform';
+import { isGuardRefusal } from '../console/console-auth.filter';
 import { CONSOLE_POLICY } from '../console/console-pages';
 import { SELLER_EXPIRED_PATH, SELLER_SESSION_COOKIE } from './seller-pages';
 
@@ -40,12 +35,7 @@ export class SellerAuthFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (
-      !request.principal &&
-      exception instanceof ApiError &&
-      ((exception.status === 401 && exception.code === 'unauthenticated') ||
-        (exception.status === 403 && exception.code === 'forbidden'))
-    ) {
+    if (isGuardRefusal(exception, request)) {
       const reply = host.switchToHttp().getResponse<FastifyReply>();
       const { method, url, headers } = host.switchToHttp().getRequest<FastifyRequest>();
       // A navigation another site started (the marketplace's link, through the exchange's redirect)

@@ -14,17 +14,10 @@ import {
   Roles,
   SUBJECT_ID_PATTERN,
   VALIDATION_ERRORS,
+  adminActorOf,
 } from '@danbao/platform';
 import { PayoutService, SettlementService } from '@danbao/settlement';
 import { payoutDelayMs, PayoutRunResponse, SellerSettingsResponse, UpdateSellerDto } from './settlement.dto';
-
-function adminActor(principal: Principal) {
-  return {
-    type: 'admin' as const,
-    id: principal.id,
-    email: principal.role === 'admin' ? (principal.email ?? null) : null,
-  };
-}
 
 /** Admins set a seller's payout delay or risk tier, and may start the payout run now. */
 @ApiTags('admin')
@@ -69,7 +62,7 @@ export class AdminSellersController {
           : {}),
         ...(body.risk_tier !== undefined ? { riskTier: body.risk_tier } : {}),
       },
-      adminActor(principal),
+      adminActorOf(principal),
       request.id,
     );
     return toSellerSettings(id, settings);

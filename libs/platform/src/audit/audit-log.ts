@@ -1,5 +1,6 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { pageNewestFirst } from '../database/newest-first';
+import type { Principal } from '../auth/principal';
 import type { Tx } from '../database/tx';
 import { newId } from '../ids/ids';
 
@@ -12,6 +13,15 @@ export type AuditActor =
   | { type: 'admin'; id: string; email: string | null }
   | { type: 'operator'; name: 'cli' | 'bootstrap' }
   | { type: 'anonymous'; email: string | null };
+
+/** The audit actor of a signed-in admin (routes whose guard let only admins through). */
+export function adminActorOf(principal: Principal): Extract<AuditActor, { type: 'admin' }> {
+  return {
+    type: 'admin',
+    id: principal.id,
+    email: principal.role === 'admin' ? (principal.email ?? null) : null,
+  };
+}
 
 export interface AuditEntry {
   actor: AuditActor;
