@@ -227,21 +227,34 @@ export class SettlementService {
    * committed; losing it only delays maturation to the next sweep.
    */
   async scheduleMaturation(sellerId: string, currency: string, releasedAt = new Date()): Promise<void> {
-    const { effectiveDelayMs } = await this.settingsOf(sellerId);
-    const dueAt = releasedAt.getTime() + effectiveDelayMs;
-    await this.queues.get(SETTLEMENT_QUEUE).add(
-      MATURE_JOB,
-      { sellerId, currency },
-      {
-        jobId: `mature-${sellerId}-${currency}-${Math.ceil(dueAt / 1000)}`,
-        delay: Math.max(0, dueAt - Date.now()) + 50,
-        // Gone once done: a later release due in the same second must be able to ring again
-        // (a kept job of the same id would swallow its doorbell).
-        removeOnComplete: true,
-        removeOnFail: 5000,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1000 },
-      },
+    await this.scheduleMaturations([{ sellerId, currency }], releasedAt);
+  }
+
+  /** scheduleMaturation for the sellers of a release batch: one read of their settings, one addBulk. */
+  async scheduleMaturations(
+    keys: { sellerId: string; currency: string }[],
+    releasedAt = new Date(),
+  ): Promise<void> {
+    if (keys.length === 0) return;
+    const settings = await this.repository.settings(this.db, [...new Set(keys.map((key) => key.sellerId))]);
+    await this.queues.get(SETTLEMENT_QUEUE).addBulk(
+      keys.map(({ sellerId, currency }) => {
+        const dueAt = releasedAt.getTime() + payoutDelayOf(settings.get(sellerId), this.delays);
+        return {
+          name: MATURE_JOB,
+          data: { sellerId, currency },
+          opts: {
+            jobId: `mature-${sellerId}-${currency}-${Math.ceil(dueAt / 1000)}`,
+            delay: Math.max(0, dueAt - Date.now()) + 50,
+            // Gone once done: a later release due in the same second must be able to ring again
+            // (a kept job of the same id would swallow its doorbell).
+            removeOnComplete: true,
+            removeOnFail: 5000,
+            attempts: 5,
+            backoff: { type: 'exponential', delay: 1000 },
+          },
+        };
+      }),
     );
   }
 

@@ -93,16 +93,17 @@ export class ReleaseBatcher {
     const sellers = new Map<string, { sellerId: string; currency: string }>();
     for (const outcome of outcomes) {
       if (outcome.status === 'released' && outcome.net > 0n) {
-        sellers.set(`${outcome.sellerId} ${outcome.currency}`, outcome);
+        sellers.set(`${outcome.sellerId} ${outcome.currency}`, {
+          sellerId: outcome.sellerId,
+          currency: outcome.currency,
+        });
       }
     }
-    for (const { sellerId, currency } of sellers.values()) {
-      try {
-        await this.settlement.scheduleMaturation(sellerId, currency);
-      } catch (error) {
-        // The settlement sweep matures it all the same.
-        this.logger.warn({ seller: sellerId, err: String(error) }, 'maturation doorbell not rung');
-      }
+    try {
+      await this.settlement.scheduleMaturations([...sellers.values()]);
+    } catch (error) {
+      // The settlement sweep matures it all the same.
+      this.logger.warn({ sellers: sellers.size, err: String(error) }, 'maturation doorbells not rung');
     }
   }
 }
