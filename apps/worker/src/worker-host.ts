@@ -7,7 +7,15 @@ import {
 } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, createRedis, JobHandler, QueueRegistry, QUEUES } from '@danbao/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  createRedis,
+  JobHandler,
+  QueueRegistry,
+  QUEUES,
+  SwitchBoard,
+} from '@danbao/platform';
 
 export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
 
@@ -43,11 +51,14 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly logger = new Logger(WorkerHost.name);
   private readonly workers: Worker[] = [];
   private paymentsFirstTimer?: NodeJS.Timeout;
+  /** Why notification work waits now: a payments backlog, the webhooks switch (see holdNotifications). */
+  private readonly notificationHolds = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_HANDLERS) private readonly handlers: JobHandler[],
     @Inject(QueueRegistry) private readonly queues: QueueRegistry,
+    @Inject(SwitchBoard) private readonly switches: SwitchBoard,
   ) {}
 
   /** Every job name must have exactly one handler, checked at boot rather than at the first job. */
@@ -68,10 +79,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     for (const [queue, byName] of WorkerHost.routeTable(this.handlers)) {
       const worker = new Worker(
         queue,
-        async (job: Job) => {
+        async (job: Job, token?: string) => {
           const handler = byName.get(job.name);
           if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
-          return handler.handle(job);
+          return handler.handle(job, token);
         },
         {
           connection: createRedis(this.config.redisUrl, { blocking: true }),
@@ -103,6 +114,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     }
     this.logger.log({ queues: this.workers.map((worker) => worker.name) }, 'workers started');
     this.startPaymentsFirst();
+    this.followWebhooksSwitch();
   }
 
   /**
@@ -113,27 +125,53 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
    * never wait behind webhook deliveries.
    */
   private startPaymentsFirst(): void {
-    const notifications = this.workers.find((worker) => worker.name === QUEUES.notifications);
-    if (!notifications || !this.workers.some((worker) => worker.name === QUEUES.payments)) return;
+    if (!this.workers.some((worker) => worker.name === QUEUES.payments)) return;
     const payments = this.queues.get(QUEUES.payments);
-    let yielding = false;
     this.paymentsFirstTimer = setInterval(() => {
       void payments
         .getWaitingCount()
         .then(async (waiting) => {
-          if (!yielding && waiting > this.config.paymentsConcurrency) {
-            yielding = true;
+          if (!this.notificationHolds.has('payments backlog') && waiting > this.config.paymentsConcurrency) {
             this.logger.log({ waiting }, 'payments backlog: notifications wait until it is gone');
-            await notifications.pause(true);
-          } else if (yielding && waiting === 0) {
-            yielding = false;
-            notifications.resume();
-            this.logger.log('payments backlog gone: notifications resume');
+            await this.holdNotifications('payments backlog', true);
+          } else if (this.notificationHolds.has('payments backlog') && waiting === 0) {
+            await this.holdNotifications('payments backlog', false);
           }
         })
         .catch(() => undefined);
     }, PAYMENTS_FIRST_CHECK_MS);
     this.paymentsFirstTimer.unref();
+  }
+
+  /**
+   * The `webhooks` degrade switch: while it is off, this process takes no notification work (the
+   * outbox relay, fan-out and deliveries), so payments get every resource; events wait in the
+   * outbox and deliveries in the queue, none lost. The switches are read every SWITCH_REFRESH_MS.
+   */
+  private followWebhooksSwitch(): void {
+    this.switches.onRefresh((states) => {
+      const off = states.get('webhooks')?.enabled === false;
+      if (off !== this.notificationHolds.has('webhooks switched off')) {
+        void this.holdNotifications('webhooks switched off', off);
+      }
+    });
+  }
+
+  /** Notification work waits while any reason holds it, and resumes when none is left. */
+  private async holdNotifications(reason: string, hold: boolean): Promise<void> {
+    const notifications = this.workers.find((worker) => worker.name === QUEUES.notifications);
+    const before = this.notificationHolds.size > 0;
+    if (hold) this.notificationHolds.add(reason);
+    else this.notificationHolds.delete(reason);
+    const after = this.notificationHolds.size > 0;
+    if (!notifications || before === after) return;
+    if (after) {
+      this.logger.log({ reason }, 'notifications wait');
+      await notifications.pause(true);
+    } else {
+      notifications.resume();
+      this.logger.log({ reason }, 'notifications resume');
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

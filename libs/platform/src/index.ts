@@ -41,3 +41,5 @@ export * from './database/database';
 export * from './database/newest-first';
 export * from './http/openapi';
 export * from './signature/signature';
+export * from './switches/switch-board';
+export * from './switches/degradable';

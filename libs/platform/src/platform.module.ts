@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, loadConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -10,6 +11,8 @@ import { HealthController } from './health/health.controller';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { QueueModule } from './queue/queue.module';
+import { DegradeInterceptor } from './switches/degradable';
+import { SwitchesModule } from './switches/switch-board';
 
 export interface PlatformOptions extends DatabaseModuleOptions {
   config?: AppConfig;
@@ -17,7 +20,7 @@ export interface PlatformOptions extends DatabaseModuleOptions {
   http?: boolean;
 }
 
-/** Config, database, queues, logging and the audit log for one process, plus health and metrics for HTTP apps. */
+/** Config, database, queues, logging, the audit log and the degrade switches for one process, plus health and metrics for HTTP apps. */
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
@@ -30,10 +33,12 @@ export class PlatformModule {
         DatabaseModule.forRoot(options),
         QueueModule,
         AuditModule,
+        SwitchesModule,
         ...(options.http ? [TerminusModule.forRoot({ logger: false }), AuthModule, IdempotencyModule] : []),
       ],
       controllers: options.http ? [HealthController, MetricsController] : [],
-      exports: [ConfigModule, DatabaseModule, QueueModule, AuditModule],
+      providers: options.http ? [{ provide: APP_INTERCEPTOR, useClass: DegradeInterceptor }] : [],
+      exports: [ConfigModule, DatabaseModule, QueueModule, AuditModule, SwitchesModule],
     };
   }
 }

@@ -5,6 +5,7 @@ import {
   ApiPrincipalGet,
   AuditLog,
   Database,
+  Degradable,
   Roles,
   VALIDATION_ERRORS,
 } from '@danbao/platform';
@@ -21,6 +22,7 @@ export class AdminAuditController {
   ) {}
 
   @Get()
+  @Degradable('reports', 'listings')
   @Roles('admin')
   @ApiOperation({ summary: 'The audit log of admin actions (admin): who did what, when, newest first' })
   @ApiListResponse(AuditEntryResponse)

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@danbao/platform';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminLedgerController } from './admin-ledger.controller';
 import { AdminSessionsController } from './admin-sessions.controller';
+import { AdminSwitchesController } from './admin-switches.controller';
 import { AdminsController } from './admins.controller';
 
 /**
@@ -25,10 +26,16 @@ export class AdminBootstrap implements OnModuleInit {
   }
 }
 
-/** The admin side of the api: sign-in, admins, the audit log, the books check. */
+/** The admin side of the api: sign-in, admins, the audit log, the books check, the degrade switches. */
 @Module({
   imports: [AdminsModule, LedgerModule],
-  controllers: [AdminSessionsController, AdminsController, AdminAuditController, AdminLedgerController],
+  controllers: [
+    AdminSessionsController,
+    AdminsController,
+    AdminAuditController,
+    AdminLedgerController,
+    AdminSwitchesController,
+  ],
   providers: [AdminBootstrap],
 })
 export class AdminHttpModule {}

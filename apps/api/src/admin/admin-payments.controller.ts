@@ -4,7 +4,7 @@ import { IsDefined, IsIn, IsString } from 'class-validator';
 import type { Refund } from '@danbao/channels';
 import { CheckoutService, type Payment } from '@danbao/checkout';
 import { toJsonAmount } from '@danbao/money';
-import { ApiListResponse, ApiPrincipalGet, Roles, VALIDATION_ERRORS } from '@danbao/platform';
+import { ApiListResponse, ApiPrincipalGet, Degradable, Roles, VALIDATION_ERRORS } from '@danbao/platform';
 import { ListQueryDto, listAnswer } from '../common/list-query.dto';
 import { money } from '../orders/order.dto';
 
@@ -103,6 +103,7 @@ export class AdminPaymentsController {
   constructor(@Inject(CheckoutService) private readonly checkout: CheckoutService) {}
 
   @Get()
+  @Degradable('listings')
   @Roles('admin')
   @ApiOperation({ summary: 'Payments that need a person (admin), oldest first, with their refunds' })
   @ApiListResponse(AdminPaymentResponse, 'A page, oldest first')

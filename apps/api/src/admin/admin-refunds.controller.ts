@@ -4,15 +4,16 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiProperty, ApiTags 
 import { IsDefined, IsIn, IsString } from 'class-validator';
 import { type Refund, RefundService, toRefundObject } from '@danbao/channels';
 import {
+  adminActorOf,
   ApiError,
   ApiListResponse,
   ApiPrincipalGet,
   ApiPrincipalPost,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   VALIDATION_ERRORS,
-  adminActorOf,
 } from '@danbao/platform';
 import { ListQueryDto, listAnswer } from '../common/list-query.dto';
 import { AdminRefundResponse } from './admin-payments.controller';
@@ -62,6 +63,7 @@ export class AdminRefundsController {
   constructor(@Inject(RefundService) private readonly refunds: RefundService) {}
 
   @Get()
+  @Degradable('listings')
   @Roles('admin')
   @ApiOperation({ summary: 'Refunds by status (admin), oldest first' })
   @ApiListResponse(AdminRefundDetailResponse, 'A page, oldest first')

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsDefined, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ADMIN_EMAIL_PATTERN, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@danbao/admins';
-import { AUDIT_ACTION_PATTERN } from '@danbao/platform';
+import { AUDIT_ACTION_PATTERN, SWITCH_NAMES, type SwitchName } from '@danbao/platform';
 import { ListQueryDto } from '../common/list-query.dto';
 
 class EmailPasswordDto {
@@ -191,4 +191,36 @@ export class LedgerCheckResponse {
 
   @ApiProperty({ type: [LedgerViolationResponse] })
   violations!: LedgerViolationResponse[];
+}
+
+export class SwitchResponse {
+  @ApiProperty({ enum: SWITCH_NAMES, example: 'listings' })
+  name!: SwitchName;
+
+  @ApiProperty({ description: 'false while the feature is switched off (its routes answer 503 `degraded`)' })
+  enabled!: boolean;
+
+  @ApiProperty({ type: String, nullable: true, description: 'the last flip; null before the first' })
+  updated_at!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'the email of the admin who flipped it last' })
+  updated_by!: string | null;
+}
+
+export class SwitchListResponse {
+  @ApiProperty({ enum: ['list'] })
+  object!: 'list';
+
+  @ApiProperty({ type: [SwitchResponse] })
+  data!: SwitchResponse[];
+
+  @ApiProperty({ enum: [false], description: 'every switch is on the one page' })
+  has_more!: false;
+}
+
+export class UpdateSwitchDto {
+  @ApiProperty({ description: 'false switches the feature off everywhere within 5 s; true on again' })
+  @IsDefined({ message: 'enabled is required' })
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled!: boolean;
 }

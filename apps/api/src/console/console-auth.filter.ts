@@ -7,17 +7,11 @@ import {
   type AuthenticatedRequest,
   Roles,
   SessionCookie,
+  SwitchedOffError,
 } from '@danbao/platform';
 import { ADMIN_TOKEN_COOKIE } from '../queues/queues-dashboard.module';
-import { SIGN_IN_PATH } from './console-pages';
+import { CONSOLE_POLICY, SIGN_IN_PATH } from './console-pages';
 
-/**
- * The guard's refusals of a console page (no cookie, a bad or expired token, a token of another
- * role) send the browser to the sign-in page instead of answering the API's JSON error. Only the
- * guard's: a request it let through carries its principal, so a 403 of a domain rule (an admin
- * approving its own ruling) is never taken for a sign-in problem. Anything else is answered as
- * everywhere else.
- */
 /** The auth guard refused a browser with no valid session (no cookie, an expired one, another role). */
 export function isGuardRefusal(exception: unknown, request: AuthenticatedRequest): boolean {
   return (
@@ -28,6 +22,38 @@ export function isGuardRefusal(exception: unknown, request: AuthenticatedRequest
   );
 }
 
+/**
+ * A console page of a switched-off feature (degrade switches) answers a page rather than the API's
+ * JSON: 503 with `Retry-After`, saying what is off and why. No script; the console's stylesheet.
+ */
+export function answerSwitchedOff(exception: unknown, host: ArgumentsHost, stylesheet: string): boolean {
+  if (!(exception instanceof SwitchedOffError)) return false;
+  const reply = host.switchToHttp().getResponse<FastifyReply>();
+  void reply
+    .status(503)
+    .headers({
+      ...exception.headers,
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': CONSOLE_POLICY,
+    })
+    .send(
+      '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+        `<title>Switched off for now · Danbao</title><link rel="stylesheet" href="${stylesheet}"></head>` +
+        '<body><main class="narrow"><div class="card"><h1>Switched off for now</h1>' +
+        `<p>The ${exception.switchName} pages are switched off while payments get every resource. ` +
+        'Please try again later.</p></div></main></body></html>',
+    );
+  return true;
+}
+
+/**
+ * The guard's refusals of a console page (no cookie, a bad or expired token, a token of another
+ * role) send the browser to the sign-in page instead of answering the API's JSON error. Only the
+ * guard's: a request it let through carries its principal, so a 403 of a domain rule (an admin
+ * approving its own ruling) is never taken for a sign-in problem. A switched-off page says so;
+ * anything else is answered as everywhere else.
+ */
 @Catch()
 export class ConsoleAuthFilter implements ExceptionFilter {
   private readonly fallback = new ApiExceptionFilter();
@@ -39,6 +65,7 @@ export class ConsoleAuthFilter implements ExceptionFilter {
       void reply.status(303).header('location', SIGN_IN_PATH).header('cache-control', 'no-store').send();
       return;
     }
+    if (answerSwitchedOff(exception, host, '/admin/assets/console.css')) return;
     this.fallback.catch(exception, host);
   }
 }

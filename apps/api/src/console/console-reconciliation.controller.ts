@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatMoney } from '@danbao/money';
-import { CurrentPrincipal, type Principal } from '@danbao/platform';
+import { CurrentPrincipal, Degradable, type Principal } from '@danbao/platform';
 import { invalidDate, type ReconciliationLine, ReconciliationService, yesterdayOf } from '@danbao/settlement';
 import { AdminConsolePages } from './console-auth.filter';
 import { ConsolePages } from './console-pages';
@@ -42,6 +42,7 @@ export class ConsoleReconciliationController {
   ) {}
 
   @Get()
+  @Degradable('reports')
   async page(
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,

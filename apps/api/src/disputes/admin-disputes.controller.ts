@@ -8,6 +8,7 @@ import {
   ApiPrincipalGet,
   ApiPrincipalPost,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   VALIDATION_ERRORS,
@@ -38,6 +39,7 @@ export class AdminDisputesController {
   constructor(@Inject(DisputesService) private readonly disputes: DisputesService) {}
 
   @Get()
+  @Degradable('listings')
   @Roles('admin')
   @ApiOperation({
     summary:

@@ -13,6 +13,7 @@ import {
   ApiPrincipalGet,
   ApiPrincipalPost,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   VALIDATION_ERRORS,
@@ -89,6 +90,7 @@ export class DisputesController {
   }
 
   @Get('disputes')
+  @Degradable('listings')
   @Roles('buyer', 'seller', 'admin')
   @ApiOperation({ summary: "The caller's disputes, newest first (admins: every dispute)" })
   @ApiListResponse(DisputeResponse)

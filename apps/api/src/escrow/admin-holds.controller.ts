@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EscrowService, Hold, toHoldObject } from '@danbao/escrow';
-import { ApiListResponse, ApiPrincipalGet, Roles, VALIDATION_ERRORS } from '@danbao/platform';
+import { ApiListResponse, ApiPrincipalGet, Degradable, Roles, VALIDATION_ERRORS } from '@danbao/platform';
 import { listAnswer } from '../common/list-query.dto';
 import { AdminHoldResponse, ListHoldsQueryDto } from './escrow.dto';
 
@@ -25,6 +25,7 @@ export class AdminHoldsController {
   constructor(@Inject(EscrowService) private readonly escrow: EscrowService) {}
 
   @Get()
+  @Degradable('listings')
   @Roles('admin')
   @ApiOperation({ summary: 'Holds past MAX_HOLD that need a person (admin), oldest first' })
   @ApiListResponse(AdminHoldResponse, 'A page, oldest first')

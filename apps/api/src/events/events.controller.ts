@@ -16,6 +16,7 @@ import {
   ApiListResponse,
   ApiPrincipalGet,
   Database,
+  Degradable,
   Roles,
   VALIDATION_ERRORS,
 } from '@danbao/platform';
@@ -74,6 +75,7 @@ export class EventsController {
   ) {}
 
   @Get()
+  @Degradable('listings')
   @Roles('marketplace')
   @ApiOperation({
     summary: 'Events recorded with the changes they report, newest first (marketplace)',

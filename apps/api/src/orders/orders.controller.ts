@@ -9,6 +9,7 @@ import {
   APP_CONFIG,
   AppConfig,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   VALIDATION_ERRORS,
@@ -49,6 +50,7 @@ export class OrdersController {
   }
 
   @Get()
+  @Degradable('listings')
   @Roles('marketplace', 'buyer', 'seller', 'admin')
   @ApiOperation({ summary: "List orders, newest first (a buyer's or seller's token: only its own)" })
   @ApiListResponse(OrderResponse)

@@ -2,7 +2,7 @@ import { applyDecorators, ArgumentsHost, Catch, ExceptionFilter, UseFilters } fr
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiExceptionFilter, type AuthenticatedRequest, Roles, SessionCookie } from '@danbao/platform';
-import { isGuardRefusal } from '../console/console-auth.filter';
+import { answerSwitchedOff, isGuardRefusal } from '../console/console-auth.filter';
 import { CONSOLE_POLICY } from '../console/console-pages';
 import { SELLER_EXPIRED_PATH, SELLER_SESSION_COOKIE } from './seller-pages';
 
@@ -27,7 +27,8 @@ export function reopenPage(url: string): string {
 /**
  * The guard's refusals of a seller console page (no cookie, an expired or forged one, a token of
  * another role) send the browser to the page saying the link has expired: sellers come from their
- * marketplace, there is no sign-in form. Anything else is answered as everywhere else.
+ * marketplace, there is no sign-in form. A switched-off page says so; anything else is answered as
+ * everywhere else.
  */
 @Catch()
 export class SellerAuthFilter implements ExceptionFilter {
@@ -58,6 +59,7 @@ export class SellerAuthFilter implements ExceptionFilter {
         .send();
       return;
     }
+    if (answerSwitchedOff(exception, host, '/seller/assets/seller.css')) return;
     this.fallback.catch(exception, host);
   }
 }

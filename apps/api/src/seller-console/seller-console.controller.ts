@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { EscrowService } from '@danbao/escrow';
 import { Accounts, LedgerService } from '@danbao/ledger';
 import { formatMoney } from '@danbao/money';
-import { ApiError, CurrentPrincipal, type Principal } from '@danbao/platform';
+import { ApiError, CurrentPrincipal, Degradable, type Principal } from '@danbao/platform';
 import { PayoutService, SettlementService, StatementService } from '@danbao/settlement';
 import { when } from '../console/console.controller';
 import { sellerBalanceRows } from '../settlement/seller-balance';
@@ -24,6 +24,7 @@ const CURRENCY = /^[A-Z]{3}$/;
  * cookie: the seller id is never read from the URL. Read-only, so no form and no CSRF token.
  */
 @SellerConsolePages()
+@Degradable('statements')
 @Controller('seller')
 export class SellerConsoleController {
   constructor(

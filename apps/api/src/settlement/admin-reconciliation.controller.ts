@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { toJsonAmount } from '@danbao/money';
-import { ApiError, ApiPrincipalGet, Roles, VALIDATION_ERRORS } from '@danbao/platform';
+import { ApiError, ApiPrincipalGet, Degradable, Roles, VALIDATION_ERRORS } from '@danbao/platform';
 import {
   invalidDate,
   type Mismatch,
@@ -153,6 +153,7 @@ export class AdminReconciliationController {
   constructor(@Inject(ReconciliationService) private readonly reconciliation: ReconciliationService) {}
 
   @Get()
+  @Degradable('reports')
   @Roles('admin')
   @ApiOperation({
     summary:

@@ -10,6 +10,7 @@ import {
   AUTH_ERRORS,
   BODY_ERRORS,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   SUBJECT_ID_PATTERN,
@@ -70,6 +71,7 @@ export class AdminSellersController {
 
   @Post('payout_runs')
   @HttpCode(200)
+  @Degradable('payouts')
   @Roles('admin')
   @ApiOperation({
     summary: 'Run today’s payouts now (admin): the same run as the daily one, which pays nobody twice',

@@ -9,6 +9,7 @@ import {
   ApiPrincipalGet,
   ApiPrincipalPost,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   VALIDATION_ERRORS,
@@ -28,6 +29,7 @@ export class PayoutsController {
   ) {}
 
   @Get()
+  @Degradable('listings')
   @Roles('seller')
   @ApiOperation({ summary: 'The seller’s payouts, newest first' })
   @ApiListResponse(PayoutResponse)
@@ -39,6 +41,7 @@ export class PayoutsController {
 
   @Post()
   @HttpCode(201)
+  @Degradable('payouts')
   @Roles('seller')
   @ApiOperation({ summary: 'A manual payout of (part of) the available balance' })
   @ApiCreatedResponse({ type: PayoutResponse, description: 'The payout, `pending`; the bank answers later' })

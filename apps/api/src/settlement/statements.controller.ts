@@ -12,11 +12,12 @@ import {
 } from '@nestjs/swagger';
 import { toJsonAmount } from '@danbao/money';
 import {
-  APP_CONFIG,
-  AppConfig,
   ApiError,
   ApiPrincipalGet,
+  APP_CONFIG,
+  AppConfig,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   VALIDATION_ERRORS,
@@ -46,6 +47,7 @@ export class StatementsController {
   ) {}
 
   @Get()
+  @Degradable('statements')
   @Roles('seller')
   @ApiOperation({
     summary: 'The seller’s statement over a period, oldest first, as JSON or (Accept: text/csv) CSV',

@@ -20,6 +20,7 @@ import {
   ApiPrincipalGet,
   ApiPrincipalPost,
   CurrentPrincipal,
+  Degradable,
   Principal,
   Roles,
   VALIDATION_ERRORS,
@@ -73,6 +74,7 @@ export class WebhookEndpointsController {
   }
 
   @Get()
+  @Degradable('listings')
   @Roles('marketplace')
   @ApiOperation({ summary: 'The marketplace’s webhook endpoints, newest first' })
   @ApiListResponse(WebhookEndpointResponse)
@@ -144,6 +146,7 @@ export class WebhookEndpointsController {
   }
 
   @Get(':id/deliveries')
+  @Degradable('listings')
   @Roles('marketplace')
   @ApiOperation({ summary: 'An endpoint’s deliveries, newest first' })
   @ApiListResponse(WebhookDeliveryResponse)

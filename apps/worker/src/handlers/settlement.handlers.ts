@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Job } from 'bullmq';
-import { APP_CONFIG, AppConfig, JobHandler } from '@danbao/platform';
+import { DelayedError, type Job } from 'bullmq';
+import { APP_CONFIG, AppConfig, JobHandler, SwitchBoard } from '@danbao/platform';
 import {
   MATURE_JOB,
   PayoutService,
@@ -10,6 +10,8 @@ import {
 } from '@danbao/settlement';
 
 export const PAYOUT_RUN_JOB = 'payout-run';
+/** How often a payout run waiting on the `payouts` switch looks at it again. */
+export const SWITCHED_OFF_RECHECK_MS = 5_000;
 export const SETTLEMENT_SWEEP_JOB = 'sweep-settlement';
 
 /** `mature` (a doorbell rung after a release): moves the seller's matured money to available. */
@@ -60,11 +62,18 @@ export class PayoutRunJobHandler implements JobHandler {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(PayoutService) private readonly payouts: PayoutService,
     @Inject(SettlementService) private readonly settlement: SettlementService,
+    @Inject(SwitchBoard) private readonly switches: SwitchBoard,
   ) {
     this.repeatPattern = dailyAt(config.payoutRunAt);
   }
 
-  async handle(): Promise<{ payouts: number }> {
+  async handle(job: Job, token?: string): Promise<{ payouts: number }> {
+    if (!this.switches.isOn('payouts')) {
+      // Switched off (a peak day): the run waits, looking again every few seconds, and runs once
+      // payouts are on again; it is not lost, and waiting does not count as an attempt.
+      await job.moveToDelayed(Date.now() + SWITCHED_OFF_RECHECK_MS, token);
+      throw new DelayedError();
+    }
     const now = new Date();
     await this.settlement.matureDue(now);
     const summary = await this.payouts.runPayouts(now);

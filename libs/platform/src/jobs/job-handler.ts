@@ -12,7 +12,8 @@ export interface JobHandler {
   readonly repeatEveryMs?: number;
   /** When set, a job scheduler runs this job on this cron pattern, in UTC (e.g. a daily run). */
   readonly repeatPattern?: string;
-  handle(job: Job): Promise<unknown>;
+  /** `token` is the worker's lock on the job, for a handler that moves it (to wait, delayed). */
+  handle(job: Job, token?: string): Promise<unknown>;
 }
 
 /** Queues split by priority, so payment work never waits behind webhooks or reports. */
