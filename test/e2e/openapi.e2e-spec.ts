@@ -30,6 +30,8 @@ const ERROR_REF = '#/components/schemas/ErrorResponse';
 const NOT_COLLECTIONS = [
   '/v1/admin/ledger/check',
   '/v1/admin/reconciliation',
+  // The five degrade switches, always on one page: no limit or cursor.
+  '/v1/admin/switches',
   '/v1/balance',
   '/v1/statements',
 ];

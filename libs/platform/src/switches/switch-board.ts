@@ -1,12 +1,4 @@
-import {
-  Global,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  OnModuleDestroy,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AuditActor, AuditLog } from '../audit/audit-log';
 import { Database } from '../database/database';
 import { runInTransaction } from '../database/transaction';
