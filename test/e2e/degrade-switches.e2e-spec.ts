@@ -394,11 +394,13 @@ describe('degrade switches', () => {
       .get(`/v1/webhook_endpoints/${endpoint.body.id}/deliveries`)
       .set(marketplace())
       .expect(200);
-    expect(deliveries.body.data.map((delivery: { status: string }) => delivery.status)).toEqual([
-      'succeeded',
-      'succeeded',
-      'succeeded',
-    ]);
+    // (Events of the earlier tests, a payout paid by the sandbox bank say, may be delivered too.)
+    const ours = new Set(events.map((event) => event.id));
+    expect(
+      deliveries.body.data
+        .filter((delivery: { event_id: string }) => ours.has(delivery.event_id))
+        .map((delivery: { status: string }) => delivery.status),
+    ).toEqual(['succeeded', 'succeeded', 'succeeded']);
     console.log(`webhooks switch reached the worker in ${tookMs} ms`);
   }, 60_000);
 });
