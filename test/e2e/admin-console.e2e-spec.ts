@@ -435,6 +435,69 @@ describe('admin console', () => {
     });
   });
 
+  describe('degrade switches', () => {
+    it('flips a switch from the home page as the signed-in admin, audited, and back on', async () => {
+      const home = await http().get('/admin').set('cookie', session).expect(200);
+      expect(home.text).toContain('action="/admin/switches/listings"');
+      const token = csrfOf(home.text);
+      const flip = (name: string, enabled: string, form: Record<string, string> = { _csrf: token }) =>
+        http()
+          .post(`/admin/switches/${name}`)
+          .set('cookie', session)
+          .type('form')
+          .send({ ...form, enabled });
+
+      const off = await flip('listings', 'false').expect(303);
+      expect(off.headers.location).toBe('/admin?done=switched_off&name=listings#switches');
+      const [row] = await dataSource.query(
+        "SELECT enabled, updated_by FROM degrade_switches WHERE name = 'listings'",
+      );
+      expect(row).toEqual({ enabled: 0, updated_by: ADMIN.email });
+      const after = await http().get(off.headers.location).set('cookie', session).expect(200);
+      expect(after.text).toContain('listings is switched off; every process follows within 5 seconds.');
+      expect(after.text).toContain('Switch on');
+      const [entry] = await dataSource.query(
+        "SELECT actor_email, after_state FROM audit_log WHERE action = 'switch.update' AND subject_id = 'listings'",
+      );
+      expect(entry).toEqual({ actor_email: ADMIN.email, after_state: '{"enabled":false}' });
+
+      // Without its token, or with a setting that is no switch's, nothing changes.
+      const refused = await flip('listings', 'true', {}).expect(403);
+      expect(refused.text).toContain('This form has expired');
+      await flip('checkout', 'false').expect(400);
+      await flip('listings', 'maybe').expect(400);
+      const [still] = await dataSource.query("SELECT enabled FROM degrade_switches WHERE name = 'listings'");
+      expect(still.enabled).toBe(0);
+
+      await flip('listings', 'true').expect(303);
+      const [on] = await dataSource.query("SELECT enabled FROM degrade_switches WHERE name = 'listings'");
+      expect(on.enabled).toBe(1);
+    });
+
+    it('leaves the audit view out of the home page while reports are switched off', async () => {
+      const token = csrfOf((await http().get('/admin').set('cookie', session).expect(200)).text);
+      const flip = (enabled: string) =>
+        http()
+          .post('/admin/switches/reports')
+          .set('cookie', session)
+          .type('form')
+          .send({ _csrf: token, enabled })
+          .expect(303);
+      await flip('false');
+      try {
+        const home = await http().get('/admin').set('cookie', session).expect(200);
+        expect(home.text).toContain('The audit view is switched off (reports).');
+        expect(home.text).not.toContain('data-testid="audit"');
+        // The rest of the home page is still there.
+        expect(home.text).toContain('id="refunds"');
+      } finally {
+        await flip('true');
+      }
+      const home = await http().get('/admin').set('cookie', session).expect(200);
+      expect(home.text).toContain('data-testid="audit"');
+    });
+  });
+
   describe('sign-out', () => {
     it('refuses a sign-out without its CSRF token and keeps the session', async () => {
       const response = await http()

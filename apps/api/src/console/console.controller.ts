@@ -10,7 +10,9 @@ import {
   type AuditRecord,
   CurrentPrincipal,
   Database,
+  isSwitchName,
   type Principal,
+  SwitchBoard,
 } from '@danbao/platform';
 import { AdminConsolePages } from './console-auth.filter';
 import { ConsoleForm, ConsolePages } from './console-pages';
@@ -70,6 +72,7 @@ export class ConsoleController {
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(Database) private readonly db: Database,
     @Inject(DisputesService) private readonly disputes: DisputesService,
+    @Inject(SwitchBoard) private readonly switches: SwitchBoard,
   ) {}
 
   @Get()
@@ -79,10 +82,16 @@ export class ConsoleController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const query = (request.query ?? {}) as Record<string, unknown>;
-    const notice =
-      query.done === 'refund_retried' && typeof query.refund === 'string' && REFUND_ID.test(query.refund)
-        ? `The refund was retried: ${query.refund} was sent to the channel.`
-        : undefined;
+    let notice: string | undefined;
+    if (query.done === 'refund_retried' && typeof query.refund === 'string' && REFUND_ID.test(query.refund)) {
+      notice = `The refund was retried: ${query.refund} was sent to the channel.`;
+    } else if (
+      (query.done === 'switched_on' || query.done === 'switched_off') &&
+      typeof query.name === 'string' &&
+      isSwitchName(query.name)
+    ) {
+      notice = `${query.name} is switched ${query.done === 'switched_on' ? 'on' : 'off'}; every process follows within 5 seconds.`;
+    }
     await this.renderHome(request, reply, principal, 200, { notice });
   }
 
@@ -108,6 +117,27 @@ export class ConsoleController {
     this.pages.redirect(reply, `/admin?done=refund_retried&refund=${retried.id}`);
   }
 
+  /** A degrade switch flipped from the console: the same change (and audit row) as the API's PUT. */
+  @Post('switches/:name')
+  async flipSwitch(
+    @Param('name') name: string,
+    @Body() form: ConsoleForm & { enabled?: unknown },
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (!this.pages.csrfValid(request, form)) return this.pages.formExpired(reply, '/admin');
+    if (!isSwitchName(name) || (form.enabled !== 'true' && form.enabled !== 'false')) {
+      return this.renderHome(request, reply, principal, 400, { error: 'There is no such switch setting.' });
+    }
+    const enabled = form.enabled === 'true';
+    await this.switches.set(name, enabled, adminActorOf(principal), request.id);
+    this.pages.redirect(
+      reply,
+      `/admin?done=${enabled ? 'switched_on' : 'switched_off'}&name=${name}#switches`,
+    );
+  }
+
   private async renderHome(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -115,12 +145,15 @@ export class ConsoleController {
     status: number,
     messages: { notice?: string; error?: string },
   ): Promise<void> {
-    const [escalated, awaitingApproval, holds, failed, audit] = await Promise.all([
+    // The audit view is a report: while `reports` is switched off the home does not read it.
+    const reportsOn = this.switches.isOn('reports');
+    const [escalated, awaitingApproval, holds, failed, audit, switches] = await Promise.all([
       this.disputes.queue('escalated', SECTION_ROWS),
       this.disputes.queue('awaiting_approval', SECTION_ROWS),
       this.escrow.listOverdue(SECTION_ROWS),
       this.refunds.list('failed', SECTION_ROWS + 1),
-      this.audit.list(this.db, { limit: SECTION_ROWS }),
+      reportsOn ? this.audit.list(this.db, { limit: SECTION_ROWS }) : { data: [], hasMore: false },
+      this.switches.list(),
     ]);
     const refunds = failed.slice(0, SECTION_ROWS);
     const csrfToken = this.pages.csrfToken(request, reply);
@@ -184,6 +217,12 @@ export class ConsoleController {
           failureCode: refund.failureCode ?? '',
           createdAt: when(refund.createdAt),
         })),
+        switches: switches.map((item) => ({
+          name: item.name,
+          enabled: item.enabled,
+          updated: item.updatedAt ? `${when(item.updatedAt)} by ${item.updatedBy ?? ''}` : 'never flipped',
+        })),
+        auditOff: !reportsOn,
         audit: audit.data.map((entry) => ({
           createdAt: when(entry.created_at),
           actor: actorText(entry.actor),
