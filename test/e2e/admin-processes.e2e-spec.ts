@@ -17,6 +17,7 @@ import {
   startProcess,
   TestDatabase,
   testConfig,
+  testPorts,
   testProcessEnv,
   testQueuePrefix,
 } from '@danbao/testing';
@@ -54,7 +55,7 @@ describe('admins across processes', () => {
   let dataSource: DataSource;
   const running: RunningProcess[] = [];
   const prefix = testQueuePrefix();
-  const base = 22_000 + Math.floor(Math.random() * 20_000);
+  const base = testPorts(2);
   const urls = [`http://127.0.0.1:${base}`, `http://127.0.0.1:${base + 1}`];
   const env = { DANBAO_BOOTSTRAP_ADMIN: `${BOOTSTRAP.email}:${BOOTSTRAP.password}` };
   const signIn = (api: number, email: string, password: string) =>

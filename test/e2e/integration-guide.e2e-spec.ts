@@ -16,6 +16,7 @@ import {
   startProcess,
   TestDatabase,
   testConfig,
+  testPorts,
   testProcessEnv,
   testQueuePrefix,
 } from '@danbao/testing';
@@ -53,7 +54,7 @@ describe('docs/integration-guide.md', () => {
   let dataSource: DataSource;
   const running: RunningProcess[] = [];
   const prefix = testQueuePrefix();
-  const port = 22_000 + Math.floor(Math.random() * 20_000);
+  const port = testPorts();
   const env = {
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,

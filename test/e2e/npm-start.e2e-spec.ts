@@ -4,7 +4,14 @@
 // scripts/start.js, the built api and worker processes, MariaDB, Redis.
 import { randomBytes } from 'node:crypto';
 import { dropDatabase, withDatabase } from '@danbao/platform';
-import { BASE_DATABASE_URL, deleteQueueKeys, REDIS_URL, startNode, testQueuePrefix } from '@danbao/testing';
+import {
+  BASE_DATABASE_URL,
+  deleteQueueKeys,
+  REDIS_URL,
+  startNode,
+  testPorts,
+  testQueuePrefix,
+} from '@danbao/testing';
 
 const baseEnv = () => ({
   ...process.env,
@@ -50,12 +57,12 @@ describe('npm start', () => {
     ]);
   });
 
-  /** npm start on a database and queue prefix of its own, on a free-ish port. */
+  /** npm start on a database and queue prefix of its own, on a port of this test's own. */
   function startPlatform(env: Record<string, string>) {
     const database = `danbao_t_start_${randomBytes(4).toString('hex')}`;
     const databaseUrl = withDatabase(BASE_DATABASE_URL, database);
     const prefix = testQueuePrefix();
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = testPorts();
     const run = startNode(['scripts/start.js'], {
       ...baseEnv(),
       DATABASE_URL: databaseUrl,

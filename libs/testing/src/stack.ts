@@ -4,7 +4,7 @@ import { allMigrations } from '@danbao/schema';
 import { RunningProcess, startProcess } from './processes';
 import { createTestApp, deleteQueueKeys, TestAppOptions } from './test-app';
 import { testConfig, testProcessEnv } from './test-config';
-import { createTestDatabase, REDIS_URL, TestDatabase, testQueuePrefix } from './test-database';
+import { createTestDatabase, REDIS_URL, TestDatabase, testPorts, testQueuePrefix } from './test-database';
 
 export interface StackOptions {
   /** Config overrides (durations in the API's own syntax), given to the app and to the worker alike. */
@@ -41,7 +41,7 @@ export async function startStack(
   options: StackOptions = {},
 ): Promise<Stack> {
   const prefix = testQueuePrefix();
-  const port = options.listen ? 21_000 + Math.floor(Math.random() * 20_000) : undefined;
+  const port = options.listen ? testPorts() : undefined;
   const overrides = {
     ...(port === undefined ? {} : { PUBLIC_URL: `http://127.0.0.1:${port}` }),
     ...options.overrides,

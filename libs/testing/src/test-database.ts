@@ -25,3 +25,13 @@ export async function createTestDatabase(migrations: MigrationList): Promise<Tes
 export function testQueuePrefix(): string {
   return `danbao_t_${randomBytes(6).toString('hex')}`;
 }
+
+/**
+ * A port (and the `count − 1` after it) for a test server to listen on. Below Linux's ephemeral
+ * range (32768 and up), so no outgoing connection of the machine can hold it, and in a band of
+ * its own per jest worker, so test files running at once never draw the same one.
+ */
+export function testPorts(count = 1): number {
+  const band = (Number(process.env.JEST_WORKER_ID ?? 1) - 1) % 4;
+  return 10_000 + band * 5_000 + Math.floor(Math.random() * (5_000 - count));
+}
