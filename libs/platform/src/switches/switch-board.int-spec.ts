@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase, waitFor } from '@danbao/testing';
 import { AuditLog } from '../audit/audit-log';
@@ -19,6 +20,7 @@ const boards: SwitchBoard[] = [];
 const ADMIN = { type: 'admin' as const, id: 'adm_switch', email: 'ops@switch.test' };
 
 beforeAll(async () => {
+  Logger.overrideLogger(false); // the boards log each flip they see; the assertions say what matters
   database = await createTestDatabase(platformMigrations);
   dataSource = await createDataSource({ databaseUrl: database.databaseUrl, poolSize: 4 }).initialize();
   db = databaseOf(dataSource);
