@@ -242,11 +242,15 @@ describe('outbound webhooks', () => {
     ).toBe(404);
   });
 
-  it('times out a receiver that hangs and tries again', async () => {
+  /**
+   * One event to a receiver answering `first` to its first attempt and 200 after: waits until the
+   * delivery succeeded, and answers its detail, the receiver and the event.
+   */
+  async function deliveredAfter(first: 'hang' | 'redirect', type: (typeof EVENT_TYPES)[number]) {
     const target = await receiver();
-    target.script = ['hang'];
-    const endpoint = await register(target.url, ['dispute.opened']);
-    const event = await recordEvent('dispute.opened');
+    target.script = [first];
+    const endpoint = await register(target.url, [type]);
+    const event = await recordEvent(type);
     const [delivery] = await waitFor(
       () => deliveriesOf(endpoint.id),
       (list) => list[0]?.status === 'succeeded',
@@ -256,6 +260,11 @@ describe('outbound webhooks', () => {
       .get(`/v1/webhook_endpoints/${endpoint.id}/deliveries/${delivery.id}`)
       .set(as())
       .expect(200);
+    return { detail, target, event };
+  }
+
+  it('times out a receiver that hangs and tries again', async () => {
+    const { detail, target, event } = await deliveredAfter('hang', 'dispute.opened');
     expect(detail.body.attempt_log[0]).toMatchObject({ status: null, error: 'timeout' });
     expect(detail.body.attempt_log[0].latency_ms).toBeGreaterThanOrEqual(900);
     expect(detail.body.attempt_log.at(-1)).toMatchObject({ status: 200, error: null });
@@ -263,19 +272,7 @@ describe('outbound webhooks', () => {
   });
 
   it('does not follow a redirect (a 302 to the metadata address is a failed attempt)', async () => {
-    const target = await receiver();
-    target.script = ['redirect'];
-    const endpoint = await register(target.url, ['dispute.rejected']);
-    const event = await recordEvent('dispute.rejected');
-    const [delivery] = await waitFor(
-      () => deliveriesOf(endpoint.id),
-      (list) => list[0]?.status === 'succeeded',
-      20_000,
-    );
-    const detail = await http()
-      .get(`/v1/webhook_endpoints/${endpoint.id}/deliveries/${delivery.id}`)
-      .set(as())
-      .expect(200);
+    const { detail, target, event } = await deliveredAfter('redirect', 'dispute.rejected');
     expect(detail.body.attempt_log[0]).toMatchObject({ status: 302, error: 'redirect_not_followed' });
     expect(target.of(event.id)).toHaveLength(2);
   });
