@@ -368,7 +368,9 @@ describe('degrade switches', () => {
       .expect(201);
     const tookMs = await flipAndWaitForWorker('webhooks', false);
     expect(tookMs).toBeLessThan(5_000);
-    expect(stack.worker!.output()).toMatch(/notifications wait/);
+    // Logged right after the switch line, but it may reach this process in a later chunk.
+    const held = async () => /notifications wait/.test(stack.worker!.output());
+    expect(await waitFor(held, (seen) => seen, 2_000)).toBe(true);
 
     const events: RecordedEvent[] = [];
     for (let index = 0; index < 3; index += 1) {
