@@ -383,6 +383,12 @@ describe('degrade switches', () => {
     await app.get(OutboxRelay).kick();
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(receiver.received.length).toBe(0);
+    // No notification work ran at all: not even the relay, which would have published them.
+    const published = await dataSource.query(
+      'SELECT COUNT(*) AS n FROM outbox_events WHERE id IN (?) AND published_at IS NOT NULL',
+      [events.map((event) => event.id)],
+    );
+    expect(Number(published[0].n)).toBe(0);
     // The events themselves can be read while their deliveries wait.
     const one = await http().get(`/v1/events/${events[0].id}`).set(marketplace()).expect(200);
     expect(one.body).toMatchObject({ id: events[0].id, type: 'order.paid' });

@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { hostname } from 'node:os';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import {
   APP_CONFIG,
   AppConfig,
@@ -18,6 +18,9 @@ import {
 } from '@danbao/platform';
 
 export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
+
+/** When a notification job taken while notifications are held is offered again. */
+const HELD_JOB_RETRY_MS = 1_000;
 
 /** How often a worker process looks at the payments backlog (see startPaymentsFirst). */
 const PAYMENTS_FIRST_CHECK_MS = 250;
@@ -82,6 +85,12 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         async (job: Job, token?: string) => {
           const handler = byName.get(job.name);
           if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
+          if (queue === QUEUES.notifications && this.notificationHolds.size > 0) {
+            // Taken in the instant of pausing (BullMQ's pause does not cancel a fetch that is
+            // already waiting on Redis): it goes back, unattempted, and waits with the others.
+            await job.moveToDelayed(Date.now() + HELD_JOB_RETRY_MS, token);
+            throw new DelayedError();
+          }
           return handler.handle(job, token);
         },
         {
